@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/httpapi"
+	"github.com/tenantd/tenantd/internal/jobs"
+	"github.com/tenantd/tenantd/internal/sqlstore"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.store.register(fs)
+	cfg.log.register(fs)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.publicURL, "public-url", "", "URL clients reach tenantd at (default http://ADDR)")
+	fs.StringVar(&cfg.issuer, "issuer", "", "issuer of tokens; instances sharing a store must agree (default the public URL)")
+	fs.StringVar(&cfg.tokenAlg, "token-alg", auth.RS256, "token signing algorithm: RS256 or EdDSA")
+	fs.DurationVar(&cfg.retention, "retention", sqlstore.DefaultRetention, "how long deleted tenants can be restored")
+	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if cfg.tokenAlg != auth.RS256 && cfg.tokenAlg != auth.EdDSA {
+		return fmt.Errorf("--token-alg must be %s or %s", auth.RS256, auth.EdDSA)
+	}
+	log, err := cfg.log.logger(stderr)
+	if err != nil {
+		return err
+	}
+	dsn, err := cfg.store.dsn()
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.Retention = cfg.retention
+	if _, err := db.EnsureRoot(ctx); err != nil {
+		return fmt.Errorf("create root tenant: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://" + ln.Addr().String()
+	}
+	if cfg.issuer == "" {
+		cfg.issuer = cfg.publicURL
+	}
+	keys, err := db.SigningKeys(ctx, cfg.tokenAlg, func() (*tenantd.SigningKey, error) {
+		return auth.GenerateKey(cfg.tokenAlg, time.Now())
+	})
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	signer, err := auth.NewSigner(cfg.issuer, keys)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	api := &httpapi.Server{
+		Tenants: db, Clients: db, Auth: db, Store: db, Signer: signer, Logger: log, PublicURL: cfg.publicURL,
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	jobCtx, stopJobs := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { jobs.RunPurge(jobCtx, db, cfg.purgeInterval, log) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "store", db.Dialect(), "public_url", cfg.publicURL)
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.shutdownTimeout)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopJobs()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openStore opens and migrates the store.
+func openStore(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate store: %w", err)
+	}
+	return db, nil
+}

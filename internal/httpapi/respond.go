@@ -1,0 +1,170 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tenantd/tenantd"
+)
+
+// maxBodyBytes bounds every request body.
+const maxBodyBytes = 1 << 20
+
+// statusOf maps each error kind to its HTTP status: the one table of it.
+var statusOf = map[tenantd.Kind]int{
+	tenantd.EINVALID:      http.StatusBadRequest,
+	tenantd.EUNAUTHORIZED: http.StatusUnauthorized,
+	tenantd.EFORBIDDEN:    http.StatusForbidden,
+	tenantd.ENOTFOUND:     http.StatusNotFound,
+	tenantd.ECONFLICT:     http.StatusConflict,
+	tenantd.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	tenantd.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	tenantd.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	tenantd.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is the API's error object.
+type errorBody struct {
+	Error errorObject `json:"error"`
+}
+
+type errorObject struct {
+	Code    any            `json:"code"`
+	Message string         `json:"message"`
+	Domain  string         `json:"domain"`
+	Details map[string]any `json:"details"`
+	Context map[string]any `json:"context"`
+}
+
+// writeError writes err as the API's JSON error. status overrides the
+// status of err's kind when not zero. Only internal errors are logged, with
+// their detail; clients see a generic message for them.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, status int) {
+	kind := tenantd.ErrorKind(err)
+	if status == 0 {
+		status = statusOf[kind]
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+	}
+	if kind == tenantd.EINTERNAL {
+		s.Logger.ErrorContext(r.Context(), "internal error", "error", err, "method", r.Method, "path", r.URL.Path,
+			"request_id", tenantd.RequestIDFromContext(r.Context()))
+	}
+	msg := tenantd.ErrorMessage(err)
+	body := errorBody{Error: errorObject{
+		Code: wireCode(tenantd.ErrorCode(err)), Message: msg, Domain: "PlatformAccountServer",
+		Details: map[string]any{"info": msg}, Context: map[string]any{},
+	}}
+	var e *tenantd.Error
+	if errors.As(err, &e) && e.Context != nil {
+		body.Error.Context = e.Context
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tenantd"`)
+	}
+	encode(w, status, body)
+}
+
+// wireCode renders a numeric code (1006) as a JSON number, others as strings.
+func wireCode(code string) any {
+	if n, err := strconv.Atoi(code); err == nil {
+		return n
+	}
+	return code
+}
+
+// encode writes v as JSON with status.
+func encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client may have gone; nothing to do about it
+}
+
+// decode reads the JSON body of r into v. It refuses another media type,
+// a body over maxBodyBytes, malformed JSON, fields v does not know, values
+// of the wrong type and anything after the first value.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return tenantd.Errorf(tenantd.EUNSUPPORTED, "the request body must be application/json, not %q", ct)
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return tenantd.Errorf(tenantd.EINVALID, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// decodeError explains a JSON decoding error to the client.
+func decodeError(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+		maxErr  *http.MaxBytesError
+		domain  *tenantd.Error
+	)
+	switch {
+	case errors.As(err, &domain):
+		return domain
+	case errors.As(err, &maxErr):
+		return tenantd.Errorf(tenantd.ETOOLARGE, "the request body is larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return tenantd.Errorf(tenantd.EINVALID, "the request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return tenantd.Errorf(tenantd.EINVALID, "the request body is truncated JSON")
+	case errors.As(err, &syntax):
+		return tenantd.Errorf(tenantd.EINVALID, "the request body is malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return tenantd.Errorf(tenantd.EINVALID, "the request body must be a JSON object")
+		}
+		return tenantd.Errorf(tenantd.EINVALID, "field %q must be of type %s, not %s", field, jsonType(typeErr.Type.String()), typeErr.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return tenantd.Errorf(tenantd.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return tenantd.Errorf(tenantd.EINVALID, "the request body is not valid: %v", err)
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "array"
+	case strings.HasPrefix(goType, "map[") || strings.HasPrefix(goType, "struct") || strings.Contains(goType, "."):
+		return "object"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint") || strings.HasPrefix(goType, "float"):
+		return "number"
+	case goType == "bool":
+		return "boolean"
+	case goType == "string":
+		return "string"
+	}
+	return goType
+}
+
+// fieldError is the error for a field with a value that is not allowed.
+func fieldError(field, format string, args ...any) error {
+	return tenantd.Errorf(tenantd.EINVALID, "field %q %s", field, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,56 @@
+package httpapi
+
+// route is one operation of the API.
+type route struct {
+	method, path string
+	handler      handlerFunc
+	public       bool // served without authentication
+}
+
+// Route is a method and path the server answers, the path relative to the
+// API's base path when it starts with it.
+type Route struct{ Method, Path string }
+
+// BasePath is where the API lives.
+const BasePath = "/api/2"
+
+// routes is the whole API surface.
+func (s *Server) routes() []route {
+	const b = BasePath
+	return []route{
+		{"GET", "/healthz", s.handleHealth, true},
+		{"GET", "/readyz", s.handleReady, true},
+		{"GET", "/.well-known/openid-configuration", s.handleDiscovery, true},
+
+		{"GET", b + "/.well-known/openid-configuration", s.handleDiscovery, true},
+		{"GET", b + "/openapi.yaml", s.handleOpenAPI, true},
+		{"GET", b + "/idp/keys", s.handleKeys, true},
+		{"POST", b + "/idp/token", s.handleToken, true},
+		{"POST", b + "/idp/revoke_token", s.handleRevoke, true},
+		{"POST", b + "/idp/introspect_token", s.handleIntrospect, false},
+
+		{"GET", b + "/clients", s.handleClientList, false},
+		{"POST", b + "/clients", s.handleClientCreate, false},
+		{"GET", b + "/clients/{client_id}", s.handleClientGet, false},
+		{"PUT", b + "/clients/{client_id}", s.handleClientUpdate, false},
+		{"DELETE", b + "/clients/{client_id}", s.handleClientDelete, false},
+
+		{"GET", b + "/tenants", s.handleTenantBatch, false},
+		{"POST", b + "/tenants", s.handleTenantCreate, false},
+		{"GET", b + "/tenants/{tenant_id}", s.handleTenantGet, false},
+		{"PUT", b + "/tenants/{tenant_id}", s.handleTenantUpdate, false},
+		{"DELETE", b + "/tenants/{tenant_id}", s.handleTenantDelete, false},
+		{"POST", b + "/tenants/{tenant_id}/restore", s.handleTenantRestore, false},
+		{"GET", b + "/tenants/{tenant_id}/children", s.handleTenantChildren, false},
+		{"GET", b + "/search", s.handleSearch, false},
+	}
+}
+
+// Routes returns every method and path the server answers.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.routes() {
+		out = append(out, Route{Method: r.method, Path: r.path})
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+// Package httpapi serves tenantd's domain as the Account Management API v2
+// under /api/2: routing, authentication, request decoding and validation,
+// the wire format, and the one place that turns domain errors into HTTP
+// responses.
+//
+// It depends only on the domain package (through the service interfaces),
+// internal/auth for tokens and the api package for the OpenAPI document;
+// never on a store. cmd/tenantd wires the services in.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/internal/auth"
+)
+
+// Pinger reports whether the store answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the services the API serves. Build it with its fields set,
+// then use Handler.
+type Server struct {
+	Tenants tenantd.TenantService
+	Clients tenantd.ClientService
+	Auth    tenantd.AuthService
+	Store   Pinger
+	Signer  *auth.Signer
+	Logger  *slog.Logger
+	// PublicURL is the URL clients reach tenantd at (scheme and host, no
+	// path); discovery documents point there.
+	PublicURL string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	keysMu       sync.Mutex
+	keysReloaded time.Time
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		h := rt.handler
+		if !rt.public {
+			h = s.authenticate(h)
+		}
+		mux.Handle(rt.method+" "+rt.path, s.adapt(h))
+	}
+	var handler http.Handler = s.notFound(mux)
+	handler = trimTrailingSlash(handler)
+	handler = s.logRequests(handler)
+	return handler
+}
+
+// notFound answers unknown paths and methods with the API's JSON error
+// instead of the mux's plain text.
+func (s *Server) notFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			s.writeError(w, r, tenantd.CodedErrorf(tenantd.EINVALID, tenantd.CodeMethodNotAllowed,
+				"method %s is not allowed on %s", r.Method, r.URL.Path), http.StatusMethodNotAllowed)
+			return
+		}
+		s.writeError(w, r, tenantd.Errorf(tenantd.ENOTFOUND, "no such path: %s", r.URL.Path), 0)
+	})
+}
+
+// statusRecorder captures what the mux would answer for an unrouted request.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
+
+// trimTrailingSlash lets /tenants/{id}/ reach /tenants/{id}.
+func trimTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimRight(p, "/")
+			if r2.URL.Path == "" {
+				r2.URL.Path = "/"
+			}
+			r2.URL.RawPath = ""
+			next.ServeHTTP(w, r2)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handlerFunc is an HTTP handler that returns its error instead of writing
+// it; adapt writes it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt turns a handlerFunc into an http.Handler that writes its error and
+// recovers from panics.
+func (s *Server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.ErrorContext(r.Context(), "panic", "panic", v, "method", r.Method, "path", r.URL.Path)
+				s.writeError(w, r, errors.New("panic"), 0)
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err, 0)
+		}
+	})
+}
+
+// logRequests gives every request an id and logs it once it is answered.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 128 {
+			id = tenantd.NewID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := tenantd.NewContextWithRequestID(r.Context(), id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", id))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,493 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tenantd/tenantd"
+)
+
+// tenantPost is the body of POST /tenants.
+type tenantPost struct {
+	Name                  optString      `json:"name"`
+	ParentID              optString      `json:"parent_id"`
+	Kind                  optString      `json:"kind"`
+	Contact               *contactIn     `json:"contact"`
+	CompanyBillingContact *contactIn     `json:"company_billing_contact"`
+	Enabled               flexBool       `json:"enabled"`
+	CustomerType          optString      `json:"customer_type"`
+	CustomerID            optString      `json:"customer_id"`
+	InternalTag           optString      `json:"internal_tag"`
+	Language              optString      `json:"language"`
+	DefaultIDPID          optString      `json:"default_idp_id"`
+	UpdateLock            *updateLockIn  `json:"update_lock"`
+	AncestralAccess       flexBool       `json:"ancestral_access"`
+	Settings              *tenantSetting `json:"settings"`
+}
+
+type updateLockIn struct {
+	Enabled flexBool `json:"enabled"`
+	OwnerID ignored  `json:"owner_id"`
+}
+
+type tenantSetting struct {
+	EnhancedSecurity flexBool `json:"enhanced_security"`
+}
+
+// requiredString checks a required string field.
+func requiredString(o optString, field string) (string, error) {
+	if !o.Set || o.V == nil {
+		return "", fieldError(field, "is required")
+	}
+	if len(*o.V) > tenantd.MaxTextLength {
+		return "", fieldError(field, "is longer than %d bytes", tenantd.MaxTextLength)
+	}
+	return *o.V, nil
+}
+
+// nonNullString checks an optional string field that may not be null.
+func nonNullString(o optString, field string) (*string, error) {
+	if o.Set && o.V == nil {
+		return nil, fieldError(field, "must be a string, not null")
+	}
+	if o.V != nil && len(*o.V) > tenantd.MaxTextLength {
+		return nil, fieldError(field, "is longer than %d bytes", tenantd.MaxTextLength)
+	}
+	return o.V, nil
+}
+
+// optionalID checks an optional id field.
+func optionalID(o optString, field string) (*string, error) {
+	v, err := nonNullString(o, field)
+	if err != nil || v == nil {
+		return v, err
+	}
+	if !tenantd.ValidID(*v) {
+		return nil, fieldError(field, "must be a lowercase UUID, not %q", *v)
+	}
+	return v, nil
+}
+
+func (b *tenantPost) create() (*tenantd.TenantCreate, error) {
+	name, err := requiredString(b.Name, "name")
+	if err != nil {
+		return nil, err
+	}
+	parent, err := requiredString(b.ParentID, "parent_id")
+	if err != nil {
+		return nil, err
+	}
+	if !tenantd.ValidID(parent) {
+		return nil, fieldError("parent_id", "must be a lowercase UUID, not %q", parent)
+	}
+	kind, err := requiredString(b.Kind, "kind")
+	if err != nil {
+		return nil, err
+	}
+	c := &tenantd.TenantCreate{Name: name, ParentID: parent, Kind: tenantd.TenantKind(kind),
+		Enabled: b.Enabled.ptr(), AncestralAccess: b.AncestralAccess.ptr(), CustomerID: b.CustomerID.V,
+		InternalTag: b.InternalTag.V}
+	if c.CustomerType, err = nonNullString(b.CustomerType, "customer_type"); err != nil {
+		return nil, err
+	}
+	if c.Language, err = nonNullString(b.Language, "language"); err != nil {
+		return nil, err
+	}
+	if c.DefaultIDPID, err = optionalID(b.DefaultIDPID, "default_idp_id"); err != nil {
+		return nil, err
+	}
+	if b.UpdateLock != nil {
+		c.UpdateLock = b.UpdateLock.Enabled.ptr()
+	}
+	if b.Settings != nil {
+		c.EnhancedSecurity = b.Settings.EnhancedSecurity.ptr()
+	}
+	if b.Contact != nil {
+		c.Contact = &b.Contact.u
+	}
+	return c, nil
+}
+
+// tenantPut is the body of PUT /tenants/{id}: the writable fields, and the
+// read-only fields of the tenant object, which are ignored.
+type tenantPut struct {
+	Version                 flexInt       `json:"version"`
+	Name                    optString     `json:"name"`
+	CustomerType            optString     `json:"customer_type"`
+	ParentID                optString     `json:"parent_id"`
+	Kind                    optString     `json:"kind"`
+	Contact                 *contactIn    `json:"contact"`
+	Enabled                 flexBool      `json:"enabled"`
+	CustomerID              optString     `json:"customer_id"`
+	BrandID                 ignored       `json:"brand_id"`
+	InternalTag             optString     `json:"internal_tag"`
+	Language                optString     `json:"language"`
+	DefaultIDPID            optString     `json:"default_idp_id"`
+	UpdateLock              *updateLockIn `json:"update_lock"`
+	AncestralAccess         flexBool      `json:"ancestral_access"`
+	ExternalOperationStatus optString     `json:"external_operation_status"`
+
+	ID                  ignored `json:"id"`
+	CreatedAt           ignored `json:"created_at"`
+	UpdatedAt           ignored `json:"updated_at"`
+	DeletedAt           ignored `json:"deleted_at"`
+	ProductionStartDate ignored `json:"production_start_date"`
+	Contacts            ignored `json:"contacts"`
+	BrandUUID           ignored `json:"brand_uuid"`
+	BrandEnabled        ignored `json:"brand_enabled"`
+	Barrier             ignored `json:"barrier"`
+	OwnerID             ignored `json:"owner_id"`
+	HasChildren         ignored `json:"has_children"`
+	MFAStatus           ignored `json:"mfa_status"`
+	PricingMode         ignored `json:"pricing_mode"`
+	OfferingItems       ignored `json:"offering_items"`
+	Path                ignored `json:"path"`
+}
+
+func (b *tenantPut) update() (*tenantd.TenantUpdate, error) {
+	if !b.Version.Set {
+		return nil, fieldError("version", "is required")
+	}
+	u := &tenantd.TenantUpdate{Version: b.Version.V, Enabled: b.Enabled.ptr(), AncestralAccess: b.AncestralAccess.ptr(),
+		CustomerIDSet: b.CustomerID.Set, CustomerID: b.CustomerID.V, InternalTagSet: b.InternalTag.Set, InternalTag: b.InternalTag.V}
+	var err error
+	if u.Name, err = nonNullString(b.Name, "name"); err != nil {
+		return nil, err
+	}
+	if u.CustomerType, err = nonNullString(b.CustomerType, "customer_type"); err != nil {
+		return nil, err
+	}
+	if u.ParentID, err = optionalID(b.ParentID, "parent_id"); err != nil {
+		return nil, err
+	}
+	kind, err := nonNullString(b.Kind, "kind")
+	if err != nil {
+		return nil, err
+	}
+	if kind != nil {
+		k := tenantd.TenantKind(*kind)
+		u.Kind = &k
+	}
+	if u.Language, err = nonNullString(b.Language, "language"); err != nil {
+		return nil, err
+	}
+	if u.DefaultIDPID, err = optionalID(b.DefaultIDPID, "default_idp_id"); err != nil {
+		return nil, err
+	}
+	if u.ExternalOperationStatus, err = nonNullString(b.ExternalOperationStatus, "external_operation_status"); err != nil {
+		return nil, err
+	}
+	if b.UpdateLock != nil {
+		u.UpdateLock = b.UpdateLock.Enabled.ptr()
+	}
+	if b.Contact != nil {
+		u.Contact = &b.Contact.u
+	}
+	return u, nil
+}
+
+func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) error {
+	var body tenantPost
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	c, err := body.create()
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.CreateTenant(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	encode(w, http.StatusCreated, tenantOut(t, false))
+	return nil
+}
+
+func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "tenant_id")
+	if err != nil {
+		return err
+	}
+	allowDeleted, err := boolParam(r, "allow_deleted")
+	if err != nil {
+		return err
+	}
+	embedPath, err := boolParam(r, "embed_path")
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.FindTenantByID(r.Context(), id, allowDeleted)
+	if err != nil {
+		return err
+	}
+	out := tenantOut(t, false)
+	if embedPath {
+		path, err := s.Tenants.TenantPath(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		for _, e := range path {
+			out.Path = append(out.Path, pathEntryJSON{ID: e.ID, Name: e.Name, Kind: string(e.Kind)})
+		}
+	}
+	encode(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleTenantUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "tenant_id")
+	if err != nil {
+		return err
+	}
+	var body tenantPut
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	u, err := body.update()
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.UpdateTenant(r.Context(), id, u)
+	if err != nil {
+		return err
+	}
+	encode(w, http.StatusOK, tenantOut(t, false))
+	return nil
+}
+
+// versionParam reads the required version query parameter.
+func versionParam(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("version")
+	if v == "" {
+		return 0, tenantd.Errorf(tenantd.EINVALID, "query parameter version is required")
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, tenantd.Errorf(tenantd.EINVALID, "query parameter version must be an integer, not %q", v)
+	}
+	return n, nil
+}
+
+func (s *Server) handleTenantDelete(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "tenant_id")
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Tenants.DeleteTenant(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleTenantRestore(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "tenant_id")
+	if err != nil {
+		return err
+	}
+	force, err := boolParam(r, "force")
+	if err != nil {
+		return err
+	}
+	if err := s.Tenants.RestoreTenant(r.Context(), id, force); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleTenantChildren(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "tenant_id")
+	if err != nil {
+		return err
+	}
+	allowDeleted, err := boolParam(r, "allow_deleted")
+	if err != nil {
+		return err
+	}
+	if o := r.URL.Query().Get("order"); o != "" && o != "name" && o != "as_is" {
+		return tenantd.Errorf(tenantd.EINVALID, "query parameter order %q is not supported; use name or as_is", o)
+	}
+	ids, err := s.Tenants.TenantChildren(r.Context(), id, allowDeleted)
+	if err != nil {
+		return err
+	}
+	encode(w, http.StatusOK, map[string]any{"items": ids})
+	return nil
+}
+
+// batchQuery is what a batch listing asks for; its cursor carries it whole,
+// so a next page needs only the after parameter.
+type batchQuery struct {
+	IDs           []string   `json:"ids,omitempty"`
+	ParentID      *string    `json:"parent,omitempty"`
+	SubtreeRootID *string    `json:"subtree,omitempty"`
+	UpdatedSince  *time.Time `json:"since,omitempty"`
+	AllowDeleted  bool       `json:"deleted,omitempty"`
+	WithContacts  bool       `json:"contacts,omitempty"`
+	LOD           string     `json:"lod,omitempty"`
+	Limit         int        `json:"limit,omitempty"`
+
+	After *tenantd.TenantCursor `json:"after,omitempty"`
+}
+
+func encodeCursor(q batchQuery) string {
+	b, _ := json.Marshal(q) // a batchQuery always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (batchQuery, error) {
+	var q batchQuery
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &q)
+	}
+	if err != nil || q.After == nil || !tenantd.ValidID(q.After.ID) {
+		return q, tenantd.Errorf(tenantd.EINVALID, "query parameter after is not a cursor this server issued")
+	}
+	return q, nil
+}
+
+func parseBatchQuery(r *http.Request) (batchQuery, error) {
+	var q batchQuery
+	var err error
+	if after := r.URL.Query().Get("after"); after != "" {
+		return decodeCursor(after)
+	}
+	if q.IDs, err = idsParam(r, "uuids", 100); err != nil {
+		return q, err
+	}
+	if id, ok, err := idParam(r, "parent_id"); err != nil {
+		return q, err
+	} else if ok {
+		q.ParentID = &id
+	}
+	if id, ok, err := idParam(r, "subtree_root_id"); err != nil {
+		return q, err
+	} else if ok {
+		q.SubtreeRootID = &id
+	}
+	n := 0
+	for _, set := range []bool{len(q.IDs) > 0, q.ParentID != nil, q.SubtreeRootID != nil} {
+		if set {
+			n++
+		}
+	}
+	if n == 0 {
+		return q, tenantd.Errorf(tenantd.EINVALID, "uuids is required without all of parent_id, subtree_root_id, after")
+	}
+	if n > 1 {
+		return q, tenantd.Errorf(tenantd.EINVALID, "uuids, parent_id and subtree_root_id exclude each other")
+	}
+	if v := r.URL.Query().Get("updated_since"); v != "" {
+		t, ok := parseTime(v)
+		if !ok {
+			return q, tenantd.Errorf(tenantd.EINVALID, "query parameter updated_since must be an RFC 3339 timestamp, not %q", v)
+		}
+		q.UpdatedSince = &t
+	}
+	if q.AllowDeleted, err = boolParam(r, "allow_deleted"); err != nil {
+		return q, err
+	}
+	if q.WithContacts, err = boolParam(r, "with_contacts"); err != nil {
+		return q, err
+	}
+	for _, name := range []string{"with_offering_items", "with_infra_offering_items", "expand_offering_items", "include_relative_path"} {
+		if _, err := boolParam(r, name); err != nil {
+			return q, err
+		}
+	}
+	switch q.LOD = r.URL.Query().Get("lod"); q.LOD {
+	case "", "full", "basic", "stamps":
+	default:
+		return q, tenantd.Errorf(tenantd.EINVALID, "query parameter lod must be stamps, basic or full, not %q", q.LOD)
+	}
+	return q, nil
+}
+
+func (s *Server) handleTenantBatch(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseBatchQuery(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Has("limit") || q.Limit == 0 {
+		if q.Limit, err = intParam(r, "limit", 5000, 1, 5000); err != nil {
+			return err
+		}
+	}
+	page, err := s.Tenants.FindTenants(r.Context(), tenantd.TenantFilter{
+		IDs: q.IDs, ParentID: q.ParentID, SubtreeRootID: q.SubtreeRootID, UpdatedSince: q.UpdatedSince,
+		AllowDeleted: q.AllowDeleted, Limit: q.Limit, After: q.After,
+	})
+	if err != nil {
+		return err
+	}
+	items := make([]any, 0, len(page.Items))
+	for _, t := range page.Items {
+		v, err := tenantAtLOD(t, q.LOD, q.WithContacts)
+		if err != nil {
+			return err
+		}
+		items = append(items, v)
+	}
+	cursors := map[string]string{}
+	if page.Next != nil {
+		q.After = page.Next
+		cursors["after"] = encodeCursor(q)
+	}
+	encode(w, http.StatusOK, map[string]any{
+		"items": items, "paging": map[string]any{"cursors": cursors}, "timestamp": wt(page.Timestamp),
+	})
+	return nil
+}
+
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
+	root, ok, err := idParam(r, "tenant")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return tenantd.Errorf(tenantd.EINVALID, "query parameter tenant is required")
+	}
+	text := r.URL.Query().Get("text")
+	if text == "" {
+		return tenantd.Errorf(tenantd.EINVALID, "query parameter text is required")
+	}
+	if len(text) > tenantd.MaxTextLength {
+		return tenantd.Errorf(tenantd.EINVALID, "query parameter text is longer than %d bytes", tenantd.MaxTextLength)
+	}
+	limit, err := intParam(r, "limit", 10, 1, 1000)
+	if err != nil {
+		return err
+	}
+	allowDeleted, err := boolParam(r, "allow_deleted")
+	if err != nil {
+		return err
+	}
+	results, err := s.Tenants.Search(r.Context(), tenantd.SearchQuery{RootID: root, Text: text, Limit: limit, AllowDeleted: allowDeleted})
+	if err != nil {
+		return err
+	}
+	items := make([]map[string]any, 0, len(results))
+	for _, res := range results {
+		item := map[string]any{
+			"obj_type": res.Type, "id": res.ID, "parent_id": res.ParentID, "path": res.Path,
+			"first_name": res.FirstName, "last_name": res.LastName, "deleted_at": wtp(res.DeletedAt),
+		}
+		if res.Type == "tenant" {
+			item["kind"], item["name"] = string(res.Kind), res.Name
+		} else {
+			item["login"] = res.Login
+		}
+		items = append(items, item)
+	}
+	encode(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}

@@ -1,0 +1,193 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/internal/auth"
+)
+
+var _ tenantd.AuthService = (*DB)(nil)
+
+// lastAccessResolution is how stale a client's recorded last access may get
+// before an authentication writes it again.
+const lastAccessResolution = time.Minute
+
+func unauthorized(format string, args ...any) error {
+	return tenantd.Errorf(tenantd.EUNAUTHORIZED, format, args...)
+}
+
+// AuthenticateClient checks an API client's credentials; see
+// tenantd.AuthService.
+func (db *DB) AuthenticateClient(ctx context.Context, id, secret, ip string) (*tenantd.Principal, error) {
+	if !tenantd.ValidID(id) {
+		return nil, unauthorized("invalid client credentials")
+	}
+	type result struct {
+		p       *tenantd.Principal
+		refresh bool
+	}
+	r, err := read(ctx, db, func(tx *Tx) (result, error) {
+		var (
+			hash, status, tenantID, path string
+			deletedAt, lastAccess        sql.NullInt64
+			lastIP                       sql.NullString
+		)
+		err := tx.queryRow(ctx, `SELECT c.secret_hash, c.status, c.deleted_at, c.tenant_id, t.path, c.last_access_at, c.last_access_from_ip
+			FROM clients c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = ?`, id).
+			Scan(&hash, &status, &deletedAt, &tenantID, &path, &lastAccess, &lastIP)
+		if tenantd.ErrorKind(classify(err)) == tenantd.ENOTFOUND {
+			return result{}, unauthorized("invalid client credentials")
+		}
+		if err != nil {
+			return result{}, fmt.Errorf("find client: %w", classify(err))
+		}
+		if !auth.CheckSecret(hash, secret) || deletedAt.Valid || status != tenantd.ClientStatusEnabled {
+			return result{}, unauthorized("invalid client credentials")
+		}
+		if err := checkTenantChain(ctx, tx, path); err != nil {
+			return result{}, err
+		}
+		stale := !lastAccess.Valid || tx.now.Sub(fromMicros(lastAccess.Int64)) > lastAccessResolution || lastIP.String != ip
+		p := &tenantd.Principal{Type: tenantd.PrincipalClient, ID: id, TenantID: tenantID, TenantPath: path}
+		return result{p: p, refresh: stale}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.refresh {
+		_, err := write(ctx, db, func(tx *Tx) (struct{}, error) {
+			_, err := tx.exec(ctx, "UPDATE clients SET last_access_at = ?, last_access_from_ip = ? WHERE id = ?", micros(tx.now), ip, id)
+			return struct{}{}, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("record client access: %w", err)
+		}
+	}
+	return r.p, nil
+}
+
+// checkTenantChain refuses a principal homed at path when any tenant from the
+// root down to its home is disabled or deleted.
+func checkTenantChain(ctx context.Context, tx *Tx, path string) error {
+	ids := tenantd.PathIDs(path)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	var locked int
+	err := tx.queryRow(ctx, "SELECT count(*) FROM tenants WHERE id IN ("+placeholders(len(ids))+
+		") AND (enabled = FALSE OR deleted_at IS NOT NULL)", args...).Scan(&locked)
+	if err != nil {
+		return fmt.Errorf("check tenant chain: %w", classify(err))
+	}
+	if locked > 0 {
+		return unauthorized("the tenant is suspended or deleted")
+	}
+	return nil
+}
+
+// AuthenticateToken checks that a verified token's principal may still act;
+// see tenantd.AuthService.
+func (db *DB) AuthenticateToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
+	if c.Type != tenantd.PrincipalClient {
+		return nil, unauthorized("unknown principal type")
+	}
+	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
+		var (
+			status, clientTenant, clientPath string
+			deletedAt                        sql.NullInt64
+			revoked                          bool
+		)
+		err := tx.queryRow(ctx, `SELECT c.status, c.deleted_at, c.tenant_id, t.path,
+			EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)
+			FROM clients c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = ?`, c.ID, c.Subject).
+			Scan(&status, &deletedAt, &clientTenant, &clientPath, &revoked)
+		if tenantd.ErrorKind(classify(err)) == tenantd.ENOTFOUND {
+			return nil, unauthorized("the token's client no longer exists")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find client: %w", classify(err))
+		}
+		if revoked {
+			return nil, unauthorized("the token is revoked")
+		}
+		if deletedAt.Valid || status != tenantd.ClientStatusEnabled {
+			return nil, unauthorized("the token's client is disabled or deleted")
+		}
+		home, path := clientTenant, clientPath
+		if c.TenantID != clientTenant {
+			// A token narrowed to a tenant of the client's subtree.
+			var p string
+			err := tx.queryRow(ctx, "SELECT path FROM tenants WHERE id = ?", c.TenantID).Scan(&p)
+			if err != nil || !tenantd.InSubtree(p, clientPath) {
+				return nil, unauthorized("the token's tenant is not in its client's subtree")
+			}
+			home, path = c.TenantID, p
+		}
+		if err := checkTenantChain(ctx, tx, path); err != nil {
+			return nil, err
+		}
+		return &tenantd.Principal{Type: tenantd.PrincipalClient, ID: c.Subject, TenantID: home, TenantPath: path, TokenID: c.ID}, nil
+	})
+}
+
+// RevokeToken records a revoked token; see tenantd.AuthService.
+func (db *DB) RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	_, err := write(ctx, db, func(tx *Tx) (struct{}, error) {
+		_, err := tx.exec(ctx, "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", jti, micros(expiresAt))
+		return struct{}{}, err
+	})
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// SigningKeys returns the signing keys of an algorithm, creating the first;
+// see tenantd.AuthService.
+func (db *DB) SigningKeys(ctx context.Context, alg string, generate func() (*tenantd.SigningKey, error)) ([]*tenantd.SigningKey, error) {
+	return write(ctx, db, func(tx *Tx) ([]*tenantd.SigningKey, error) {
+		if db.dialect.name == "postgres" {
+			// "keys" in hex: instances starting together create one key.
+			if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(1801812339)"); err != nil {
+				return nil, fmt.Errorf("lock keys: %w", err)
+			}
+		}
+		keys, err := signingKeys(ctx, tx, alg)
+		if err != nil || len(keys) > 0 {
+			return keys, err
+		}
+		k, err := generate()
+		if err != nil {
+			return nil, fmt.Errorf("generate signing key: %w", err)
+		}
+		if _, err := tx.exec(ctx, "INSERT INTO signing_keys (id, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
+			k.ID, k.Algorithm, k.PrivateKey, micros(k.CreatedAt)); err != nil {
+			return nil, fmt.Errorf("insert signing key: %w", err)
+		}
+		return []*tenantd.SigningKey{k}, nil
+	})
+}
+
+func signingKeys(ctx context.Context, tx *Tx, alg string) ([]*tenantd.SigningKey, error) {
+	rows, err := tx.query(ctx, "SELECT id, algorithm, private_key, created_at FROM signing_keys WHERE algorithm = ? ORDER BY created_at DESC, id", alg)
+	if err != nil {
+		return nil, fmt.Errorf("query signing keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []*tenantd.SigningKey
+	for rows.Next() {
+		var k tenantd.SigningKey
+		var created int64
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &created); err != nil {
+			return nil, classify(err)
+		}
+		k.CreatedAt = fromMicros(created)
+		keys = append(keys, &k)
+	}
+	return keys, classify(rows.Err())
+}

@@ -1,0 +1,290 @@
+// Package sqlstore is tenantd's storage: one hand-written SQL implementation
+// of the domain services that runs on SQLite (embedded, the default) and on
+// PostgreSQL (shared by several tenantd instances), with the few differences
+// between the two held in a dialect value.
+//
+// It imports the domain package, the standard library and the two database
+// drivers; nothing else in tenantd imports a driver. Every exported service
+// method is one transaction: lowercase helpers take the transaction and
+// compose, and the transaction carries one timestamp for the whole change.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/tenantd/tenantd"
+)
+
+// DB is a connection to a store. It implements the domain services.
+type DB struct {
+	// Now returns the current time. Tests replace it to move time.
+	Now func() time.Time
+
+	dialect dialect
+	write   *sql.DB // write transactions; on SQLite a single connection
+	read    *sql.DB // read transactions; the same pool as write on PostgreSQL
+
+	// Retention is how long deleted tenants can be restored before
+	// PurgeDeleted removes them; zero means DefaultRetention.
+	Retention time.Duration
+
+	mu      sync.Mutex
+	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps
+}
+
+// Open connects to the store named by dsn: a postgres:// or postgresql:// URL
+// selects PostgreSQL, anything else is the path of a SQLite database file
+// (its directory is created). Open does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now, writers: make(map[*Tx]time.Time)}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.dialect, db.write, db.read = postgres, pool, pool
+	} else {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		w, err := sql.Open("sqlite", sqliteDSN(dsn, "immediate"))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// One writer connection: writes queue in Go instead of spinning on
+		// SQLite's lock; IMMEDIATE still guards against other processes.
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", sqliteDSN(dsn, "deferred"))
+		if err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		db.dialect, db.write, db.read = sqlite, w, r
+	}
+	if err := db.Ping(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func sqliteDSN(path, txlock string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Ping checks that the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return tenantd.Errorf(tenantd.EUNAVAILABLE, "store unreachable: %v", err)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		return tenantd.Errorf(tenantd.EUNAVAILABLE, "store unreachable: %v", err)
+	}
+	return nil
+}
+
+// Close closes the store's connections.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Tx is a transaction with the one timestamp that every row it writes gets.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	now   time.Time
+	write bool
+}
+
+// beginWrite starts a write transaction. On SQLite it holds the write lock
+// from its first statement; on PostgreSQL it has a transaction id before its
+// timestamp is taken, which is what safeTimestamp relies on.
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, classify(fmt.Errorf("begin: %w", err))
+	}
+	tx := &Tx{tx: sqlTx, db: db, write: true}
+	if db.dialect.name == "postgres" {
+		if _, err := sqlTx.ExecContext(ctx, "SELECT pg_current_xact_id()"); err != nil {
+			_ = sqlTx.Rollback()
+			return nil, classify(fmt.Errorf("begin: %w", err))
+		}
+	}
+	tx.now = db.Now().UTC().Truncate(time.Microsecond)
+	db.mu.Lock()
+	db.writers[tx] = tx.now
+	db.mu.Unlock()
+	return tx, nil
+}
+
+// beginRead starts a read-only transaction.
+func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect.name == "postgres"})
+	if err != nil {
+		return nil, classify(fmt.Errorf("begin: %w", err))
+	}
+	return &Tx{tx: sqlTx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+// Commit commits the transaction.
+func (tx *Tx) Commit() error {
+	defer tx.done()
+	if err := tx.tx.Commit(); err != nil {
+		return classify(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// Rollback aborts the transaction; after Commit it does nothing.
+func (tx *Tx) Rollback() {
+	defer tx.done()
+	_ = tx.tx.Rollback()
+}
+
+func (tx *Tx) done() {
+	if tx.write {
+		tx.db.mu.Lock()
+		delete(tx.db.writers, tx)
+		tx.db.mu.Unlock()
+	}
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+	return res, classify(err)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+	return rows, classify(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// write runs fn in a write transaction and commits it.
+func write[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer tx.Rollback()
+	v, err := fn(tx)
+	if err != nil {
+		return zero, err
+	}
+	if err := tx.Commit(); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// read runs fn in a read transaction.
+func read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer tx.Rollback()
+	v, err := fn(tx)
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// safeTimestamp returns a time T such that every change stamped before T has
+// committed: no open write transaction has a smaller timestamp, and any write
+// transaction that begins later stamps its rows after T. A listing read after
+// this call and a later listing of changes since T together miss nothing.
+func (db *DB) safeTimestamp(ctx context.Context) (time.Time, error) {
+	t := db.Now().UTC().Truncate(time.Microsecond)
+	db.mu.Lock()
+	for _, w := range db.writers {
+		if w.Before(t) {
+			t = w
+		}
+	}
+	db.mu.Unlock()
+	if db.dialect.name == "postgres" {
+		var oldest sql.NullTime
+		err := db.read.QueryRowContext(ctx, `SELECT min(xact_start) FROM pg_stat_activity
+			WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&oldest)
+		if err != nil {
+			return time.Time{}, classify(fmt.Errorf("oldest writer: %w", err))
+		}
+		if oldest.Valid && oldest.Time.Before(t) {
+			t = oldest.Time.UTC().Truncate(time.Microsecond)
+		}
+	}
+	return t, nil
+}
+
+// micros encodes a time for the store: microseconds since the Unix epoch.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// nullMicros encodes an optional time.
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func nullString(s *string) sql.NullString {
+	if s == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *s, Valid: true}
+}
+
+func fromNullString(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}

@@ -1,0 +1,825 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tenantd/tenantd"
+)
+
+// Ensure DB implements the service.
+var _ tenantd.TenantService = (*DB)(nil)
+
+// tenantColumns are the columns scanTenant reads, in its order.
+const tenantColumns = `t.id, t.parent_id, t.path, t.kind, t.name, t.enabled, t.version, t.customer_type,
+	t.customer_id, t.internal_tag, t.language, t.owner_id, t.default_idp_id, t.update_lock_enabled,
+	t.update_lock_owner, t.ancestral_access, t.mfa_status, t.pricing_mode, t.production_start_date,
+	t.brand_enabled, t.external_operation_status, t.enhanced_security, t.contact, t.created_at,
+	t.updated_at, t.deleted_at,
+	EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = t.id AND c.id <> t.id AND c.deleted_at IS NULL)`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanTenant(s scanner) (*tenantd.Tenant, error) {
+	var (
+		t                                tenantd.Tenant
+		kind, contact                    string
+		customerID, internalTag, ownerID sql.NullString
+		lockOwner, extStatus             sql.NullString
+		productionStart, deletedAt       sql.NullInt64
+		createdAt, updatedAt             int64
+	)
+	err := s.Scan(&t.ID, &t.ParentID, &t.Path, &kind, &t.Name, &t.Enabled, &t.Version, &t.CustomerType,
+		&customerID, &internalTag, &t.Language, &ownerID, &t.DefaultIDPID, &t.UpdateLock.Enabled,
+		&lockOwner, &t.AncestralAccess, &t.MFAStatus, &t.PricingMode, &productionStart,
+		&t.BrandEnabled, &extStatus, &t.EnhancedSecurity, &contact, &createdAt,
+		&updatedAt, &deletedAt, &t.HasChildren)
+	if err != nil {
+		return nil, classify(err)
+	}
+	t.Kind = tenantd.TenantKind(kind)
+	t.CustomerID, t.InternalTag, t.OwnerID = fromNullString(customerID), fromNullString(internalTag), fromNullString(ownerID)
+	t.UpdateLock.OwnerID, t.ExternalOperationStatus = fromNullString(lockOwner), fromNullString(extStatus)
+	t.ProductionStartDate, t.DeletedAt = fromNullMicros(productionStart), fromNullMicros(deletedAt)
+	t.CreatedAt, t.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+	if err := json.Unmarshal([]byte(contact), &t.Contact); err != nil {
+		return nil, fmt.Errorf("decode contact of tenant %s: %w", t.ID, err)
+	}
+	return &t, nil
+}
+
+// principal returns the principal of ctx; every service method needs one.
+func principal(ctx context.Context) (*tenantd.Principal, error) {
+	p := tenantd.PrincipalFromContext(ctx)
+	if p == nil || p.TenantPath == "" {
+		return nil, tenantd.Errorf(tenantd.EUNAUTHORIZED, "no principal")
+	}
+	return p, nil
+}
+
+// findTenant returns the tenant with id, whoever may see it.
+func findTenant(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenantd.Tenant, error) {
+	q := "SELECT " + tenantColumns + " FROM tenants t WHERE t.id = ?"
+	if !allowDeleted {
+		q += " AND t.deleted_at IS NULL"
+	}
+	t, err := scanTenant(tx.queryRow(ctx, q, id))
+	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
+		return nil, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s not found", id)
+	}
+	return t, err
+}
+
+// visibleTenant returns the tenant with id if the principal may see it.
+func visibleTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string, allowDeleted bool) (*tenantd.Tenant, error) {
+	t, err := findTenant(ctx, tx, id, allowDeleted)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanSee(t.Path) {
+		return nil, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s not found", id)
+	}
+	return t, nil
+}
+
+// writableTenant returns the live tenant with id for a change by the
+// principal: ENOTFOUND if there is none, EFORBIDDEN if it lies outside the
+// principal's subtree.
+func writableTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string) (*tenantd.Tenant, error) {
+	t, err := findTenant(ctx, tx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanSee(t.Path) {
+		return nil, tenantd.Errorf(tenantd.EFORBIDDEN, "tenant %s is outside the caller's subtree", id)
+	}
+	return t, nil
+}
+
+// EnsureRoot returns the root tenant, creating it on an empty store.
+// Concurrent callers on one store get the same root.
+func (db *DB) EnsureRoot(ctx context.Context) (*tenantd.Tenant, error) {
+	return write(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
+		id := tenantd.NewID()
+		root := &tenantd.Tenant{
+			ID: id, ParentID: id, Path: tenantd.ChildPath("/", id), Kind: tenantd.KindRoot, Name: "Root",
+			Version: 1, Enabled: true, CustomerType: "default", Language: "en", DefaultIDPID: tenantd.NewID(),
+			AncestralAccess: true, MFAStatus: "disabled", PricingMode: tenantd.PricingProduction,
+			CreatedAt: tx.now, UpdatedAt: tx.now,
+		}
+		if err := insertTenant(ctx, tx, root, true); err != nil {
+			return nil, err
+		}
+		return scanTenant(tx.queryRow(ctx, "SELECT "+tenantColumns+" FROM tenants t WHERE t.kind = 'root'"))
+	})
+}
+
+// insertTenant inserts t. With ignoreConflict an existing row with the same
+// unique key is left alone and no error is returned.
+func insertTenant(ctx context.Context, tx *Tx, t *tenantd.Tenant, ignoreConflict bool) error {
+	contact, err := json.Marshal(t.Contact)
+	if err != nil {
+		return fmt.Errorf("encode contact: %w", err)
+	}
+	q := `INSERT INTO tenants (id, parent_id, path, depth, kind, name, name_key, enabled, version,
+		customer_type, customer_id, internal_tag, language, owner_id, default_idp_id, update_lock_enabled,
+		update_lock_owner, ancestral_access, mfa_status, pricing_mode, production_start_date, brand_enabled,
+		external_operation_status, enhanced_security, contact, search_key, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	if ignoreConflict {
+		q += " ON CONFLICT DO NOTHING"
+	}
+	_, err = tx.exec(ctx, q, t.ID, t.ParentID, t.Path, t.Depth(), string(t.Kind), t.Name, nameKey(t.Name),
+		t.Enabled, t.Version, t.CustomerType, nullString(t.CustomerID), nullString(t.InternalTag), t.Language,
+		nullString(t.OwnerID), t.DefaultIDPID, t.UpdateLock.Enabled, nullString(t.UpdateLock.OwnerID),
+		t.AncestralAccess, t.MFAStatus, t.PricingMode, nullMicros(t.ProductionStartDate), t.BrandEnabled,
+		nullString(t.ExternalOperationStatus), t.EnhancedSecurity, string(contact), searchKey(t),
+		micros(t.CreatedAt), micros(t.UpdatedAt))
+	if errors.Is(err, errUnique) {
+		return tenantd.Errorf(tenantd.ECONFLICT, "a tenant named %q already exists under %s", t.Name, t.ParentID)
+	}
+	if err != nil {
+		return fmt.Errorf("insert tenant: %w", err)
+	}
+	return nil
+}
+
+// nameKey is what sibling names are compared by: case does not count.
+func nameKey(name string) string { return strings.ToLower(name) }
+
+// searchKey is the lowercased text, besides the name, that search matches.
+func searchKey(t *tenantd.Tenant) string {
+	var parts []string
+	for _, s := range []*string{t.CustomerID, t.Contact.Firstname, t.Contact.Lastname, t.Contact.Email} {
+		if s != nil {
+			parts = append(parts, strings.ToLower(*s))
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// CreateTenant creates a tenant; see tenantd.TenantService.
+func (db *DB) CreateTenant(ctx context.Context, c *tenantd.TenantCreate) (*tenantd.Tenant, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return write(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
+		parent, err := writableTenant(ctx, tx, p, c.ParentID)
+		if err != nil {
+			return nil, err
+		}
+		if !tenantd.CanHoldChild(parent.Kind, c.Kind) {
+			return nil, tenantd.Errorf(tenantd.EINVALID, "a %s tenant cannot hold a %s tenant", parent.Kind, c.Kind)
+		}
+		id := tenantd.NewID()
+		t := &tenantd.Tenant{
+			ID: id, ParentID: parent.ID, Path: tenantd.ChildPath(parent.Path, id), Kind: c.Kind, Name: c.Name,
+			Version: 1, Enabled: true, CustomerType: "default", CustomerID: c.CustomerID,
+			InternalTag: c.InternalTag, Language: parent.Language, DefaultIDPID: parent.DefaultIDPID,
+			AncestralAccess: true, MFAStatus: "disabled", CreatedAt: tx.now, UpdatedAt: tx.now,
+		}
+		t.PricingMode, t.ProductionStartDate = initialPricing(parent, c.Kind, tx.now)
+		if c.Enabled != nil {
+			t.Enabled = *c.Enabled
+		}
+		if c.CustomerType != nil {
+			t.CustomerType = *c.CustomerType
+		}
+		if c.Language != nil && *c.Language != "" {
+			t.Language = *c.Language
+		}
+		if c.DefaultIDPID != nil {
+			t.DefaultIDPID = *c.DefaultIDPID
+		}
+		if c.AncestralAccess != nil {
+			t.AncestralAccess = *c.AncestralAccess
+		}
+		if c.EnhancedSecurity != nil {
+			t.EnhancedSecurity = *c.EnhancedSecurity
+		}
+		if c.UpdateLock != nil && *c.UpdateLock {
+			owner := p.TenantID
+			t.UpdateLock = tenantd.UpdateLock{Enabled: true, OwnerID: &owner}
+		}
+		t.Contact.ID = tenantd.NewID()
+		if c.Contact != nil {
+			t.Contact.Apply(c.Contact, tx.now)
+		}
+		if err := insertTenant(ctx, tx, t, false); err != nil {
+			return nil, err
+		}
+		return t, nil
+	})
+}
+
+// initialPricing gives a new tenant its pricing mode: partners and customers
+// start a trial that ends one calendar month later; units follow their
+// parent; the other kinds are in production.
+func initialPricing(parent *tenantd.Tenant, kind tenantd.TenantKind, now time.Time) (string, *time.Time) {
+	switch kind {
+	case tenantd.KindPartner, tenantd.KindCustomer:
+		end := now.AddDate(0, 1, 0)
+		return tenantd.PricingTrial, &end
+	case tenantd.KindUnit:
+		return parent.PricingMode, parent.ProductionStartDate
+	}
+	return tenantd.PricingProduction, nil
+}
+
+// FindTenantByID returns a visible tenant; see tenantd.TenantService.
+func (db *DB) FindTenantByID(ctx context.Context, id string, allowDeleted bool) (*tenantd.Tenant, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
+		return visibleTenant(ctx, tx, p, id, allowDeleted)
+	})
+}
+
+// MaxBatchLimit is the most tenants one page of a batch listing holds.
+const MaxBatchLimit = 5000
+
+// FindTenants returns one page of a batch listing; see tenantd.TenantService.
+func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd.TenantPage, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := db.safeTimestamp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxBatchLimit {
+		limit = MaxBatchLimit
+	}
+	return read(ctx, db, func(tx *Tx) (*tenantd.TenantPage, error) {
+		where := []string{"t.path >= ?", "t.path < ?"}
+		args := []any{p.TenantPath, subtreeUpper(p.TenantPath)}
+		switch {
+		case len(f.IDs) > 0:
+			where = append(where, "t.id IN ("+placeholders(len(f.IDs))+")")
+			for _, id := range f.IDs {
+				args = append(args, id)
+			}
+		case f.ParentID != nil:
+			parent, err := visibleTenant(ctx, tx, p, *f.ParentID, f.AllowDeleted)
+			if err != nil {
+				return nil, err
+			}
+			where = append(where, "t.parent_id = ?", "t.id <> t.parent_id")
+			args = append(args, parent.ID)
+		case f.SubtreeRootID != nil:
+			root, err := visibleTenant(ctx, tx, p, *f.SubtreeRootID, f.AllowDeleted)
+			if err != nil {
+				return nil, err
+			}
+			where = append(where, "t.path >= ?", "t.path < ?")
+			args = append(args, root.Path, subtreeUpper(root.Path))
+		}
+		if !f.AllowDeleted {
+			where = append(where, "t.deleted_at IS NULL")
+		}
+		order := "t.depth, t.id"
+		if f.UpdatedSince != nil {
+			where = append(where, "t.updated_at >= ?")
+			args = append(args, micros(*f.UpdatedSince))
+			order = "t.updated_at, t.id"
+		}
+		if a := f.After; a != nil {
+			if f.UpdatedSince != nil {
+				where = append(where, "(t.updated_at > ? OR (t.updated_at = ? AND t.id > ?))")
+				args = append(args, micros(a.UpdatedAt), micros(a.UpdatedAt), a.ID)
+			} else {
+				where = append(where, "(t.depth > ? OR (t.depth = ? AND t.id > ?))")
+				args = append(args, a.Depth, a.Depth, a.ID)
+			}
+		}
+		q := "SELECT " + tenantColumns + " FROM tenants t WHERE " + strings.Join(where, " AND ") +
+			" ORDER BY " + order + fmt.Sprintf(" LIMIT %d", limit+1)
+		items, err := queryTenants(ctx, tx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		page := &tenantd.TenantPage{Items: items, Timestamp: ts}
+		if len(items) > limit {
+			page.Items = items[:limit]
+			last := page.Items[limit-1]
+			page.Next = &tenantd.TenantCursor{Depth: last.Depth(), UpdatedAt: last.UpdatedAt, ID: last.ID}
+		}
+		return page, nil
+	})
+}
+
+func queryTenants(ctx context.Context, tx *Tx, q string, args ...any) ([]*tenantd.Tenant, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []*tenantd.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query tenants: %w", classify(err))
+	}
+	return out, nil
+}
+
+// TenantChildren returns the ids of a tenant's children; see
+// tenantd.TenantService.
+func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) ([]string, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, db, func(tx *Tx) ([]string, error) {
+		t, err := visibleTenant(ctx, tx, p, id, allowDeleted)
+		if err != nil {
+			return nil, err
+		}
+		q := "SELECT id FROM tenants WHERE parent_id = ? AND id <> parent_id"
+		if !allowDeleted {
+			q += " AND deleted_at IS NULL"
+		}
+		rows, err := tx.query(ctx, q+" ORDER BY name_key, id", t.ID)
+		if err != nil {
+			return nil, fmt.Errorf("query children: %w", err)
+		}
+		defer rows.Close()
+		ids := []string{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, classify(err)
+			}
+			ids = append(ids, id)
+		}
+		return ids, classify(rows.Err())
+	})
+}
+
+// TenantPath returns the tenants from the principal's home down to the
+// tenant; see tenantd.TenantService.
+func (db *DB) TenantPath(ctx context.Context, id string) ([]tenantd.PathElement, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, db, func(tx *Tx) ([]tenantd.PathElement, error) {
+		t, err := visibleTenant(ctx, tx, p, id, true)
+		if err != nil {
+			return nil, err
+		}
+		names, err := tenantNames(ctx, tx, tenantd.PathIDs(t.Path))
+		if err != nil {
+			return nil, err
+		}
+		var out []tenantd.PathElement
+		for _, pid := range tenantd.PathIDs(t.Path)[tenantd.PathDepth(p.TenantPath):] {
+			out = append(out, names[pid])
+		}
+		return out, nil
+	})
+}
+
+// tenantNames returns the name and kind of each tenant in ids.
+func tenantNames(ctx context.Context, tx *Tx, ids []string) (map[string]tenantd.PathElement, error) {
+	out := make(map[string]tenantd.PathElement, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.query(ctx, "SELECT id, name, kind FROM tenants WHERE id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("query names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e tenantd.PathElement
+		var kind string
+		if err := rows.Scan(&e.ID, &e.Name, &kind); err != nil {
+			return nil, classify(err)
+		}
+		e.Kind = tenantd.TenantKind(kind)
+		out[e.ID] = e
+	}
+	return out, classify(rows.Err())
+}
+
+// UpdateTenant changes a tenant; see tenantd.TenantService.
+func (db *DB) UpdateTenant(ctx context.Context, id string, u *tenantd.TenantUpdate) (*tenantd.Tenant, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	return write(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
+		t, err := writableTenant(ctx, tx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkUpdateLock(p, t); err != nil {
+			return nil, err
+		}
+		if u.Version != t.Version {
+			return nil, versionConflict("tenant", t.ID, t.Version)
+		}
+		oldPath := t.Path
+		if err := applyTenantUpdate(ctx, tx, p, t, u); err != nil {
+			return nil, err
+		}
+		t.Version++
+		t.UpdatedAt = tx.now
+		contact, err := json.Marshal(t.Contact)
+		if err != nil {
+			return nil, fmt.Errorf("encode contact: %w", err)
+		}
+		_, err = tx.exec(ctx, `UPDATE tenants SET parent_id = ?, path = ?, depth = ?, kind = ?, name = ?,
+			name_key = ?, enabled = ?, version = ?, customer_type = ?, customer_id = ?, internal_tag = ?,
+			language = ?, default_idp_id = ?, update_lock_enabled = ?, update_lock_owner = ?,
+			ancestral_access = ?, external_operation_status = ?, contact = ?, search_key = ?, updated_at = ?
+			WHERE id = ?`,
+			t.ParentID, t.Path, t.Depth(), string(t.Kind), t.Name, nameKey(t.Name), t.Enabled, t.Version,
+			t.CustomerType, nullString(t.CustomerID), nullString(t.InternalTag), t.Language, t.DefaultIDPID,
+			t.UpdateLock.Enabled, nullString(t.UpdateLock.OwnerID), t.AncestralAccess,
+			nullString(t.ExternalOperationStatus), string(contact), searchKey(t), micros(t.UpdatedAt), t.ID)
+		if errors.Is(err, errUnique) {
+			return nil, tenantd.Errorf(tenantd.ECONFLICT, "a tenant named %q already exists under %s", t.Name, t.ParentID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update tenant: %w", err)
+		}
+		if t.Path != oldPath {
+			if err := moveSubtree(ctx, tx, oldPath, t.Path); err != nil {
+				return nil, err
+			}
+		}
+		return t, nil
+	})
+}
+
+func versionConflict(what, id string, current int64) error {
+	return tenantd.CodedErrorf(tenantd.ECONFLICT, tenantd.CodeVersionConflict,
+		"the %s %s has changed: its version is %d", what, id, current).
+		With("id", id).With("version", current)
+}
+
+// checkUpdateLock refuses a change to a tenant whose update lock is held by a
+// tenant the principal does not belong to (or sit above).
+func checkUpdateLock(p *tenantd.Principal, t *tenantd.Tenant) error {
+	if !t.UpdateLock.Enabled || t.UpdateLock.OwnerID == nil || p.Type == tenantd.PrincipalSystem {
+		return nil
+	}
+	owner := *t.UpdateLock.OwnerID
+	for _, id := range tenantd.PathIDs(p.TenantPath) {
+		if id == owner {
+			return nil
+		}
+	}
+	return tenantd.Errorf(tenantd.EFORBIDDEN, "tenant %s is locked for updates by tenant %s", t.ID, owner)
+}
+
+// applyTenantUpdate changes t in memory by u, checking what needs the store.
+func applyTenantUpdate(ctx context.Context, tx *Tx, p *tenantd.Principal, t *tenantd.Tenant, u *tenantd.TenantUpdate) error {
+	fromAbove := p.IsStrictAncestorOf(t.Path)
+	if u.Enabled != nil && *u.Enabled != t.Enabled {
+		if !fromAbove {
+			return tenantd.Errorf(tenantd.EFORBIDDEN, "only an ancestor of tenant %s may enable or disable it", t.ID)
+		}
+		t.Enabled = *u.Enabled
+	}
+	if u.Kind != nil && *u.Kind != t.Kind {
+		if !fromAbove {
+			return tenantd.Errorf(tenantd.EFORBIDDEN, "only an ancestor of tenant %s may change its kind", t.ID)
+		}
+		if err := checkKindChange(ctx, tx, t, *u.Kind); err != nil {
+			return err
+		}
+		t.Kind = *u.Kind
+	}
+	if u.ParentID != nil && *u.ParentID != t.ParentID {
+		if !fromAbove {
+			return tenantd.Errorf(tenantd.EFORBIDDEN, "only an ancestor of tenant %s may move it", t.ID)
+		}
+		parent, err := findTenant(ctx, tx, *u.ParentID, false)
+		if tenantd.ErrorKind(err) == tenantd.ENOTFOUND || err == nil && !p.CanSee(parent.Path) {
+			return tenantd.Errorf(tenantd.EINVALID, "parent tenant %s not found", *u.ParentID)
+		}
+		if err != nil {
+			return err
+		}
+		if tenantd.InSubtree(parent.Path, t.Path) {
+			return tenantd.Errorf(tenantd.EINVALID, "tenant %s cannot move into its own subtree", t.ID)
+		}
+		if !tenantd.CanHoldChild(parent.Kind, t.Kind) {
+			return tenantd.Errorf(tenantd.EINVALID, "a %s tenant cannot hold a %s tenant", parent.Kind, t.Kind)
+		}
+		t.ParentID, t.Path = parent.ID, tenantd.ChildPath(parent.Path, t.ID)
+	} else if u.Kind != nil && t.Kind != tenantd.KindRoot {
+		parent, err := findTenant(ctx, tx, t.ParentID, false)
+		if err != nil {
+			return err
+		}
+		if !tenantd.CanHoldChild(parent.Kind, t.Kind) {
+			return tenantd.Errorf(tenantd.EINVALID, "a %s tenant cannot hold a %s tenant", parent.Kind, t.Kind)
+		}
+	}
+	if u.Name != nil {
+		t.Name = *u.Name
+	}
+	if u.CustomerType != nil {
+		t.CustomerType = *u.CustomerType
+	}
+	if u.CustomerIDSet {
+		t.CustomerID = u.CustomerID
+	}
+	if u.InternalTagSet {
+		t.InternalTag = u.InternalTag
+	}
+	if u.Language != nil {
+		t.Language = *u.Language
+	}
+	if u.DefaultIDPID != nil {
+		t.DefaultIDPID = *u.DefaultIDPID
+	}
+	if u.AncestralAccess != nil {
+		t.AncestralAccess = *u.AncestralAccess
+	}
+	if s := u.ExternalOperationStatus; s != nil {
+		if *s == "no_operation" {
+			t.ExternalOperationStatus = nil
+		} else {
+			t.ExternalOperationStatus = s
+		}
+	}
+	if u.UpdateLock != nil && *u.UpdateLock != t.UpdateLock.Enabled {
+		if *u.UpdateLock {
+			owner := p.TenantID
+			t.UpdateLock = tenantd.UpdateLock{Enabled: true, OwnerID: &owner}
+		} else {
+			t.UpdateLock = tenantd.UpdateLock{}
+		}
+	}
+	if u.Contact != nil {
+		t.Contact.Apply(u.Contact, tx.now)
+	}
+	return nil
+}
+
+// checkKindChange refuses a kind whose rules the tenant's children break.
+func checkKindChange(ctx context.Context, tx *Tx, t *tenantd.Tenant, kind tenantd.TenantKind) error {
+	if t.Kind == tenantd.KindRoot || kind == tenantd.KindRoot {
+		return tenantd.Errorf(tenantd.EINVALID, "the root kind cannot be given or taken")
+	}
+	rows, err := tx.query(ctx, "SELECT DISTINCT kind FROM tenants WHERE parent_id = ? AND id <> parent_id AND deleted_at IS NULL", t.ID)
+	if err != nil {
+		return fmt.Errorf("query child kinds: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return classify(err)
+		}
+		if !tenantd.CanHoldChild(kind, tenantd.TenantKind(k)) {
+			return tenantd.Errorf(tenantd.EINVALID, "a %s tenant cannot hold its %s children", kind, k)
+		}
+	}
+	return classify(rows.Err())
+}
+
+// moveSubtree rewrites the paths below a moved tenant.
+func moveSubtree(ctx context.Context, tx *Tx, oldPath, newPath string) error {
+	shift := tenantd.PathDepth(newPath) - tenantd.PathDepth(oldPath)
+	_, err := tx.exec(ctx, `UPDATE tenants SET path = CAST(? AS TEXT) || substr(path, CAST(? AS INTEGER)), depth = depth + ?
+		WHERE path > ? AND path < ?`, newPath, len(oldPath)+1, shift, oldPath, subtreeUpper(oldPath))
+	if err != nil {
+		return fmt.Errorf("move subtree: %w", err)
+	}
+	return nil
+}
+
+// DeleteTenant soft-deletes a disabled tenant and its subtree; see
+// tenantd.TenantService.
+func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = write(ctx, db, func(tx *Tx) (struct{}, error) {
+		t, err := writableTenant(ctx, tx, p, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if !p.IsStrictAncestorOf(t.Path) {
+			return struct{}{}, tenantd.Errorf(tenantd.EFORBIDDEN, "only an ancestor of tenant %s may delete it", t.ID)
+		}
+		if version != t.Version {
+			return struct{}{}, versionConflict("tenant", t.ID, t.Version)
+		}
+		if t.Enabled {
+			return struct{}{}, tenantd.CodedErrorf(tenantd.EINVALID, tenantd.CodeTenantNotDisabled,
+				"It is prohibited to delete a non-disabled tenant.").With("id", t.ID)
+		}
+		lo, hi := t.Path, subtreeUpper(t.Path)
+		now := micros(tx.now)
+		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = ?, deleted_with = ?, updated_at = ?
+			WHERE deleted_at IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ? AND deleted_at IS NULL)`,
+			now, t.ID, now, lo, hi); err != nil {
+			return struct{}{}, fmt.Errorf("delete clients: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
+			WHERE path >= ? AND path < ? AND deleted_at IS NULL`, now, t.ID, now, lo, hi); err != nil {
+			return struct{}{}, fmt.Errorf("delete subtree: %w", err)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// RestoreTenant brings back a deleted tenant; see tenantd.TenantService.
+func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = write(ctx, db, func(tx *Tx) (struct{}, error) {
+		t, err := findTenant(ctx, tx, id, true)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if !p.CanSee(t.Path) {
+			return struct{}{}, tenantd.Errorf(tenantd.EFORBIDDEN, "tenant %s is outside the caller's subtree", id)
+		}
+		if !p.IsStrictAncestorOf(t.Path) {
+			return struct{}{}, tenantd.Errorf(tenantd.EFORBIDDEN, "only an ancestor of tenant %s may restore it", t.ID)
+		}
+		if t.DeletedAt == nil {
+			return struct{}{}, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s is not deleted", t.ID)
+		}
+		if t.DeletedAt.Before(tx.now.Add(-db.retention())) {
+			return struct{}{}, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s was deleted before the retention period", t.ID)
+		}
+		var parentDeleted sql.NullInt64
+		if err := tx.queryRow(ctx, "SELECT deleted_at FROM tenants WHERE id = ?", t.ParentID).Scan(&parentDeleted); err != nil {
+			return struct{}{}, fmt.Errorf("check parent: %w", classify(err))
+		}
+		if parentDeleted.Valid {
+			return struct{}{}, tenantd.Errorf(tenantd.ECONFLICT, "the parent of tenant %s is deleted: restore it first", t.ID)
+		}
+		var with string
+		if err := tx.queryRow(ctx, "SELECT deleted_with FROM tenants WHERE id = ?", t.ID).Scan(&with); err != nil {
+			return struct{}{}, fmt.Errorf("check deletion: %w", classify(err))
+		}
+		name, err := restoredName(ctx, tx, t, force)
+		if err != nil {
+			return struct{}{}, err
+		}
+		now := micros(tx.now)
+		if _, err := tx.exec(ctx, "UPDATE tenants SET name = ?, name_key = ? WHERE id = ?", name, nameKey(name), t.ID); err != nil {
+			return struct{}{}, fmt.Errorf("rename: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = NULL, deleted_with = NULL, updated_at = ?, version = version + 1
+			WHERE deleted_with = ?`, now, with); err != nil {
+			return struct{}{}, fmt.Errorf("restore subtree: %w", classify(err))
+		}
+		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = NULL, deleted_with = NULL, updated_at = ? WHERE deleted_with = ?`,
+			now, with); err != nil {
+			return struct{}{}, fmt.Errorf("restore clients: %w", err)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// restoredName returns the name a restored tenant takes: its own, or with
+// force and a live sibling of that name, the first free "name (n)".
+func restoredName(ctx context.Context, tx *Tx, t *tenantd.Tenant, force bool) (string, error) {
+	taken := func(name string) (bool, error) {
+		var n int
+		err := tx.queryRow(ctx, "SELECT count(*) FROM tenants WHERE parent_id = ? AND name_key = ? AND deleted_at IS NULL AND id <> ?",
+			t.ParentID, nameKey(name), t.ID).Scan(&n)
+		return n > 0, classify(err)
+	}
+	name := t.Name
+	for i := 2; ; i++ {
+		busy, err := taken(name)
+		if err != nil {
+			return "", fmt.Errorf("check name: %w", err)
+		}
+		if !busy {
+			return name, nil
+		}
+		if !force {
+			return "", tenantd.Errorf(tenantd.ECONFLICT, "a tenant named %q already exists under %s", t.Name, t.ParentID)
+		}
+		name = fmt.Sprintf("%s (%d)", t.Name, i)
+	}
+}
+
+// DefaultRetention is how long a deleted tenant can be restored.
+const DefaultRetention = 30 * 24 * time.Hour
+
+func (db *DB) retention() time.Duration {
+	if db.Retention > 0 {
+		return db.Retention
+	}
+	return DefaultRetention
+}
+
+// PurgeDeleted removes for good the tenants and API clients deleted before
+// the retention period, and revoked-token records past their expiry. It
+// returns the number of tenants removed.
+func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
+	return write(ctx, db, func(tx *Tx) (int64, error) {
+		cutoff := micros(tx.now.Add(-db.retention()))
+		if _, err := tx.exec(ctx, "DELETE FROM clients WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff); err != nil {
+			return 0, fmt.Errorf("purge clients: %w", err)
+		}
+		if _, err := tx.exec(ctx, "DELETE FROM revoked_tokens WHERE expires_at < ?", micros(tx.now)); err != nil {
+			return 0, fmt.Errorf("purge revoked tokens: %w", err)
+		}
+		res, err := tx.exec(ctx, "DELETE FROM tenants WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff)
+		if err != nil {
+			return 0, fmt.Errorf("purge tenants: %w", err)
+		}
+		return res.RowsAffected()
+	})
+}
+
+// Search finds tenants under a root; see tenantd.TenantService.
+func (db *DB) Search(ctx context.Context, q tenantd.SearchQuery) ([]tenantd.SearchResult, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, db, func(tx *Tx) ([]tenantd.SearchResult, error) {
+		root, err := visibleTenant(ctx, tx, p, q.RootID, false)
+		if err != nil {
+			return nil, err
+		}
+		pattern := "%" + likeEscape(strings.ToLower(q.Text)) + "%"
+		where := "t.path >= ? AND t.path < ? AND (t.name_key LIKE ? ESCAPE '\\' OR t.search_key LIKE ? ESCAPE '\\')"
+		if !q.AllowDeleted {
+			where += " AND t.deleted_at IS NULL"
+		}
+		items, err := queryTenants(ctx, tx, "SELECT "+tenantColumns+" FROM tenants t WHERE "+where+
+			fmt.Sprintf(" ORDER BY t.depth, t.name_key, t.id LIMIT %d", q.Limit),
+			root.Path, subtreeUpper(root.Path), pattern, pattern)
+		if err != nil {
+			return nil, err
+		}
+		need := map[string]bool{}
+		for _, t := range items {
+			for _, id := range tenantd.PathIDs(t.Path)[root.Depth():] {
+				need[id] = true
+			}
+		}
+		ids := make([]string, 0, len(need))
+		for id := range need {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		names, err := tenantNames(ctx, tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]tenantd.SearchResult, 0, len(items))
+		for _, t := range items {
+			r := tenantd.SearchResult{Type: "tenant", ID: t.ID, ParentID: t.ParentID, Kind: t.Kind, Name: t.Name,
+				FirstName: t.Contact.Firstname, LastName: t.Contact.Lastname, DeletedAt: t.DeletedAt}
+			for _, id := range tenantd.PathIDs(t.Path)[root.Depth():] {
+				r.Path = append(r.Path, names[id].Name)
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	})
+}
+
+// likeEscape escapes the wildcards of a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -177,8 +177,12 @@ func (b *tenantPut) update() (*tenantd.TenantUpdate, error) {
 	if u.DefaultIDPID, err = optionalID(b.DefaultIDPID, "default_idp_id"); err != nil {
 		return nil, err
 	}
-	if u.ExternalOperationStatus, err = nonNullString(b.ExternalOperationStatus, "external_operation_status"); err != nil {
-		return nil, err
+	if b.ExternalOperationStatus.Set {
+		// A GET shows no operation as null; sending it back means the same.
+		u.ExternalOperationStatus = ptrTo("no_operation")
+		if b.ExternalOperationStatus.V != nil {
+			u.ExternalOperationStatus = b.ExternalOperationStatus.V
+		}
 	}
 	if b.UpdateLock != nil {
 		u.UpdateLock = b.UpdateLock.Enabled.ptr()
@@ -491,3 +495,5 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	encode(w, http.StatusOK, map[string]any{"items": items})
 	return nil
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -486,16 +486,24 @@ func versionConflict(what, id string, current int64) error {
 		With("id", id).With("version", current)
 }
 
-// checkUpdateLock refuses a change to a tenant whose update lock is held by a
-// tenant the principal does not belong to (or sit above).
+// checkUpdateLock refuses a change to a tenant whose update lock is held by
+// a tenant the principal neither belongs to nor sits above.
 func checkUpdateLock(p *tenantd.Principal, t *tenantd.Tenant) error {
 	if !t.UpdateLock.Enabled || t.UpdateLock.OwnerID == nil || p.Type == tenantd.PrincipalSystem {
 		return nil
 	}
 	owner := *t.UpdateLock.OwnerID
-	for _, id := range tenantd.PathIDs(p.TenantPath) {
+	if p.TenantID == owner {
+		return nil
+	}
+	ownerPath := "/"
+	for _, id := range tenantd.PathIDs(t.Path) {
+		ownerPath = tenantd.ChildPath(ownerPath, id)
 		if id == owner {
-			return nil
+			if tenantd.InSubtree(ownerPath, p.TenantPath) {
+				return nil
+			}
+			break
 		}
 	}
 	return tenantd.Errorf(tenantd.EFORBIDDEN, "tenant %s is locked for updates by tenant %s", t.ID, owner)

@@ -32,6 +32,7 @@ const (
 	CodeObjectExists       = "ObjectExists"
 	CodeVersionConflict    = "VersionConflict"
 	CodeTenantNotDisabled  = "1006" // deleting a tenant that is not disabled
+	CodeParentDeleted      = "ParentDeleted"
 	CodeRequestTooLarge    = "RequestTooLarge"
 	CodeUnsupportedMedia   = "UnsupportedMediaType"
 	CodeMethodNotAllowed   = "MethodNotAllowed"

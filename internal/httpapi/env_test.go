@@ -165,6 +165,13 @@ func (e *env) expand(s string) string {
 // status and body.
 func (e *env) do(method, path, as string, body string, header map[string]string) (int, []byte) {
 	e.t.Helper()
+	status, _, b := e.doFull(method, path, as, body, header)
+	return status, b
+}
+
+// doFull is do that also returns the response's Content-Type.
+func (e *env) doFull(method, path, as string, body string, header map[string]string) (int, string, []byte) {
+	e.t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(e.expand(body))
@@ -195,7 +202,7 @@ func (e *env) do(method, path, as string, body string, header map[string]string)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp.StatusCode, resp.Header.Get("Content-Type"), b
 }
 
 // json sends a request and decodes a JSON object answer, failing unless the

@@ -41,7 +41,7 @@ func run(t *testing.T, scenarios []scenario) {
 						sc.setup(e)
 					}
 					before := e.snapshot()
-					status, body := e.do(sc.method, sc.path, sc.as, sc.body, sc.header)
+					status, contentType, body := e.doFull(sc.method, sc.path, sc.as, sc.body, sc.header)
 					if status != sc.status {
 						t.Fatalf("%s %s as %q: status %d, want %d; body: %s", sc.method, e.expand(sc.path), sc.as, status, sc.status, body)
 					}
@@ -73,7 +73,7 @@ func run(t *testing.T, scenarios []scenario) {
 							t.Errorf("a refused %s changed the store:\nbefore:\n%s\nafter:\n%s", sc.method, before, after)
 						}
 					}
-					checkContract(t, sc.method, sc.path, status, body)
+					checkContract(t, sc.method, e.expand(sc.path), status, contentType, body)
 					if sc.check != nil {
 						sc.check(t, e, obj)
 					}

@@ -285,4 +285,3 @@ func marshal(v any) (string, error) {
 	b, err := jsonMarshal(v)
 	return string(b), err
 }
-

@@ -228,13 +228,10 @@ var lodFields = map[string][]string{
 	"basic":  {"id", "parent_id", "version", "created_at", "updated_at", "deleted_at", "contacts", "offering_items", "name", "kind", "enabled"},
 }
 
-// tenantAtLOD renders a tenant at a level of detail.
+// tenantAtLOD renders a tenant of a batch listing at a level of detail; every
+// level carries offering_items.
 func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (any, error) {
 	full := tenantOut(t, withContacts)
-	fields, ok := lodFields[lod]
-	if !ok {
-		return full, nil
-	}
 	b, err := json.Marshal(full)
 	if err != nil {
 		return nil, err
@@ -243,10 +240,13 @@ func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (any, error) 
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, err
 	}
-	out := make(map[string]json.RawMessage, len(fields))
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
+	out := all
+	if fields, ok := lodFields[lod]; ok {
+		out = make(map[string]json.RawMessage, len(fields))
+		for _, f := range fields {
+			if v, ok := all[f]; ok {
+				out[f] = v
+			}
 		}
 	}
 	out["offering_items"] = json.RawMessage("[]")

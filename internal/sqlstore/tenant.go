@@ -111,7 +111,7 @@ func (db *DB) EnsureRoot(ctx context.Context) (*tenantd.Tenant, error) {
 			ID: id, ParentID: id, Path: tenantd.ChildPath("/", id), Kind: tenantd.KindRoot, Name: "Root",
 			Version: 1, Enabled: true, CustomerType: "default", Language: "en", DefaultIDPID: tenantd.NewID(),
 			AncestralAccess: true, MFAStatus: "disabled", PricingMode: tenantd.PricingProduction,
-			CreatedAt: tx.now, UpdatedAt: tx.now,
+			CreatedAt: tx.now, UpdatedAt: tx.now, Contact: tenantd.Contact{ID: tenantd.NewID()},
 		}
 		if err := insertTenant(ctx, tx, root, true); err != nil {
 			return nil, err
@@ -695,7 +695,8 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 			return struct{}{}, fmt.Errorf("check parent: %w", classify(err))
 		}
 		if parentDeleted.Valid {
-			return struct{}{}, tenantd.Errorf(tenantd.ECONFLICT, "the parent of tenant %s is deleted: restore it first", t.ID)
+			return struct{}{}, tenantd.CodedErrorf(tenantd.ECONFLICT, tenantd.CodeParentDeleted,
+				"the parent of tenant %s is deleted: restore it first", t.ID)
 		}
 		var with string
 		if err := tx.queryRow(ctx, "SELECT deleted_with FROM tenants WHERE id = ?", t.ID).Scan(&with); err != nil {

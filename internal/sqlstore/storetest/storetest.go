@@ -522,7 +522,7 @@ func testRestoreTenant(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	err := f.db.RestoreTenant(sys, c.ID, false)
-	wantKind(t, "restore a child of a deleted tenant", err, tenantd.ECONFLICT, "")
+	wantKind(t, "restore a child of a deleted tenant", err, tenantd.ECONFLICT, tenantd.CodeParentDeleted)
 	err = f.db.RestoreTenant(as(p), p.ID, false)
 	wantKind(t, "restore from inside", err, tenantd.EFORBIDDEN, "")
 

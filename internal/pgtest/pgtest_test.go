@@ -1,0 +1,127 @@
+package pgtest_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantd/tenantd/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(pgtest.Main(m))
+}
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatalf("connect %s: %v", url, err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+func TestNewDatabaseRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	conn := connect(t, pgtest.NewDatabase(t))
+
+	if _, err := conn.Exec(ctx, `CREATE TABLE tenant (id bigint PRIMARY KEY, name text NOT NULL)`); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO tenant (id, name) VALUES ($1, $2)`, 7, "Acme"); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+	var name string
+	if err := conn.QueryRow(ctx, `SELECT name FROM tenant WHERE id = $1`, 7).Scan(&name); err != nil {
+		t.Fatalf("select: %v", err)
+	}
+	if name != "Acme" {
+		t.Errorf("name = %q, want %q", name, "Acme")
+	}
+}
+
+func TestNewDatabaseDistinct(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	urlA, urlB := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	if urlA == urlB {
+		t.Fatalf("two calls returned the same URL %s", urlA)
+	}
+	a, b := connect(t, urlA), connect(t, urlB)
+
+	var nameA, nameB string
+	if err := a.QueryRow(ctx, `SELECT current_database()`).Scan(&nameA); err != nil {
+		t.Fatalf("database name: %v", err)
+	}
+	if err := b.QueryRow(ctx, `SELECT current_database()`).Scan(&nameB); err != nil {
+		t.Fatalf("database name: %v", err)
+	}
+	if nameA == nameB {
+		t.Fatalf("both URLs lead to database %s", nameA)
+	}
+
+	if _, err := a.Exec(ctx, `CREATE TABLE only_in_a (id int)`); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	var n int
+	if err := b.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'`).Scan(&n); err != nil {
+		t.Fatalf("count tables: %v", err)
+	}
+	if n != 0 {
+		t.Errorf("table created in %s is visible in %s", nameA, nameB)
+	}
+}
+
+func TestStartStop(t *testing.T) {
+	if os.Getenv("TENANTD_TEST_POSTGRES") != "" {
+		t.Skip("TENANTD_TEST_POSTGRES is set: Start uses that server and starts nothing")
+	}
+	ctx := t.Context()
+	begin := time.Now()
+	c, err := pgtest.Start(ctx)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("start: %v", err)
+		}
+		t.Skipf("postgres unavailable: %v", err)
+	}
+	t.Logf("cluster started in %v", time.Since(begin).Round(time.Millisecond))
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			_ = c.Stop()
+		}
+	})
+
+	url, err := c.CreateDatabase(ctx)
+	if err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	if err := conn.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	stopped = true
+	if err := c.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Errorf("second stop: %v", err)
+	}
+	if conn, err := pgx.Connect(ctx, c.AdminURL()); err == nil {
+		_ = conn.Close(ctx)
+		t.Errorf("server still accepts connections after Stop")
+	}
+	if _, err := c.CreateDatabase(ctx); err == nil {
+		t.Errorf("CreateDatabase after Stop succeeded")
+	}
+}

@@ -118,11 +118,22 @@ func (db *DB) Close() error {
 }
 
 // Tx is a transaction with the one timestamp that every row it writes gets.
+// A read "transaction" runs its statements on the pool, one round trip each:
+// the reads of one service method need no common snapshot, and skipping
+// BEGIN and COMMIT halves the round trips of a read on PostgreSQL.
 type Tx struct {
-	tx    *sql.Tx
+	q     querier
+	tx    *sql.Tx // nil for reads
 	db    *DB
 	now   time.Time
 	write bool
+}
+
+// querier is what *sql.Tx and *sql.DB have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // beginWrite starts a write transaction. On SQLite it holds the write lock
@@ -133,7 +144,7 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, classify(fmt.Errorf("begin: %w", err))
 	}
-	tx := &Tx{tx: sqlTx, db: db, write: true}
+	tx := &Tx{q: sqlTx, tx: sqlTx, db: db, write: true}
 	if db.dialect.name == "postgres" {
 		if _, err := sqlTx.ExecContext(ctx, "SELECT pg_current_xact_id()"); err != nil {
 			_ = sqlTx.Rollback()
@@ -147,18 +158,17 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	return tx, nil
 }
 
-// beginRead starts a read-only transaction.
-func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
-	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect.name == "postgres"})
-	if err != nil {
-		return nil, classify(fmt.Errorf("begin: %w", err))
-	}
-	return &Tx{tx: sqlTx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+// beginRead returns a Tx for reads, which runs on the read pool.
+func (db *DB) beginRead(context.Context) (*Tx, error) {
+	return &Tx{q: db.read, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
 }
 
 // Commit commits the transaction.
 func (tx *Tx) Commit() error {
 	defer tx.done()
+	if tx.tx == nil {
+		return nil
+	}
 	if err := tx.tx.Commit(); err != nil {
 		return classify(fmt.Errorf("commit: %w", err))
 	}
@@ -168,7 +178,9 @@ func (tx *Tx) Commit() error {
 // Rollback aborts the transaction; after Commit it does nothing.
 func (tx *Tx) Rollback() {
 	defer tx.done()
-	_ = tx.tx.Rollback()
+	if tx.tx != nil {
+		_ = tx.tx.Rollback()
+	}
 }
 
 func (tx *Tx) done() {
@@ -180,17 +192,17 @@ func (tx *Tx) done() {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+	res, err := tx.q.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
 	return res, classify(err)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+	rows, err := tx.q.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
 	return rows, classify(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+	return tx.q.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 // write runs fn in a write transaction and commits it.

@@ -1,0 +1,117 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/internal/sqlstore"
+)
+
+// subtreeFixture is a store holding a partner with n descendants
+// (customers of 99 units each) and a lone customer, the baseline.
+type subtreeFixture struct {
+	db      *sqlstore.DB
+	sys     context.Context
+	partner string
+	leaf    string
+}
+
+func newSubtreeFixture(b *testing.B, db *sqlstore.DB, n int) *subtreeFixture {
+	b.Helper()
+	ctx := context.Background()
+	root, err := db.EnsureRoot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &subtreeFixture{db: db, sys: tenantd.NewContextWithPrincipal(ctx, &tenantd.Principal{
+		Type: tenantd.PrincipalSystem, ID: "system", TenantID: root.ID, TenantPath: root.Path})}
+	create := func(parent string, kind tenantd.TenantKind, name string) string {
+		t, err := db.CreateTenant(f.sys, &tenantd.TenantCreate{Name: name, ParentID: parent, Kind: kind})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return t.ID
+	}
+	f.partner = create(root.ID, tenantd.KindPartner, "partner")
+	f.leaf = create(root.ID, tenantd.KindCustomer, "leaf")
+	for made, c := 0, 0; made < n; c++ {
+		cust := create(f.partner, tenantd.KindCustomer, fmt.Sprintf("c%d", c))
+		made++
+		for u := 0; u < 99 && made < n; u++ {
+			create(cust, tenantd.KindUnit, fmt.Sprintf("u%d", u))
+			made++
+		}
+	}
+	return f
+}
+
+func (f *subtreeFixture) version(b *testing.B, id string) int64 {
+	t, err := f.db.FindTenantByID(f.sys, id, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t.Version
+}
+
+// BenchmarkSuspend suspends and reactivates a leaf customer (the baseline)
+// and a partner with 10,000 descendants: the two should cost the same.
+func BenchmarkSuspend(b *testing.B) {
+	f := newSubtreeFixture(b, openBenchStore(b), 10000)
+	for _, tc := range []struct{ name, id string }{{"leaf", f.leaf}, {"partner-10000", f.partner}} {
+		b.Run(tc.name, func(b *testing.B) {
+			v := f.version(b, tc.id)
+			for b.Loop() {
+				for _, enabled := range []bool{false, true} {
+					if _, err := f.db.UpdateTenant(f.sys, tc.id, &tenantd.TenantUpdate{Version: v, Enabled: &enabled}); err != nil {
+						b.Fatal(err)
+					}
+					v++
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDelete soft-deletes (and restores, untimed) a disabled leaf
+// customer, the baseline, and a disabled partner with 10,000 descendants.
+func BenchmarkDelete(b *testing.B) {
+	f := newSubtreeFixture(b, openBenchStore(b), 10000)
+	for _, tc := range []struct{ name, id string }{{"leaf", f.leaf}, {"partner-10000", f.partner}} {
+		b.Run(tc.name, func(b *testing.B) {
+			disabled := false
+			if _, err := f.db.UpdateTenant(f.sys, tc.id, &tenantd.TenantUpdate{Version: f.version(b, tc.id), Enabled: &disabled}); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				v := f.version(b, tc.id)
+				b.StartTimer()
+				if err := f.db.DeleteTenant(f.sys, tc.id, v); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if err := f.db.RestoreTenant(f.sys, tc.id, false); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// openBenchStore opens a SQLite store in a temporary directory.
+func openBenchStore(b *testing.B) *sqlstore.DB {
+	b.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, b.TempDir()+"/tenantd.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"PurgeDeleted", testPurgeDeleted},
 		{"FindTenantsPaging", testFindTenantsPaging},
 		{"FindTenantsChangeFeed", testFindTenantsChangeFeed},
+		{"ChangeFeedUnderConcurrentWrites", testChangeFeedUnderConcurrentWrites},
 		{"ChildrenAndPath", testChildrenAndPath},
 		{"Search", testSearch},
 		{"Clients", testClients},
@@ -862,5 +863,57 @@ func testConcurrentVersionedUpdates(t *testing.T, f *fixture) {
 	}
 	if got := f.get(t, p.ID); got.Version != 2 {
 		t.Errorf("version after the race = %d, want 2", got.Version)
+	}
+}
+
+// testChangeFeedUnderConcurrentWrites follows the change feed while writers
+// rename tenants concurrently: a reader that applies every page it gets must
+// end with the store's final state, whatever the interleaving.
+func testChangeFeedUnderConcurrentWrites(t *testing.T, f *fixture) {
+	sys := f.system()
+	const tenants, renames = 6, 15
+	ids := make([]string, tenants)
+	for i := range ids {
+		ids[i] = f.create(t, sys, f.root, tenantd.KindPartner, fmt.Sprintf("t%d", i)).ID
+	}
+	seen := map[string]int64{} // id -> highest version the reader saw
+	var since time.Time
+	follow := func() {
+		page, err := f.db.FindTenants(sys, tenantd.TenantFilter{SubtreeRootID: &f.root.ID, UpdatedSince: &since})
+		if err != nil {
+			t.Errorf("feed: %v", err)
+			return
+		}
+		for _, tn := range page.Items {
+			seen[tn.ID] = max(seen[tn.ID], tn.Version)
+		}
+		since = page.Timestamp
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			for v := int64(1); v <= renames; v++ {
+				if _, err := f.db.UpdateTenant(sys, id, &tenantd.TenantUpdate{Version: v, Name: ptr(fmt.Sprintf("%s v%d", id, v))}); err != nil {
+					t.Errorf("rename: %v", err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		follow()
+	}
+	follow()
+	for _, id := range ids {
+		if seen[id] != renames+1 {
+			t.Errorf("the feed reader saw version %d of tenant %s, want %d", seen[id], id, renames+1)
+		}
 	}
 }

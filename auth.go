@@ -54,3 +54,54 @@ type AuthService interface {
 	// one store get the same key.
 	SigningKeys(ctx context.Context, alg string, generate func() (*SigningKey, error)) ([]*SigningKey, error)
 }
+
+// One-time token purposes.
+const (
+	OTTLogin      = "user_login"
+	OTTActivation = "activation"
+)
+
+// Lifetimes of one-time tokens and sessions.
+const (
+	LoginTokenLifetime      = 5 * time.Minute
+	ActivationTokenLifetime = 7 * 24 * time.Hour
+	SessionLifetime         = 8 * time.Hour
+)
+
+// SignInService signs users in: with a password, a one-time token, or a
+// session cookie. Its methods need no principal in ctx unless they say so.
+type SignInService interface {
+	// AuthenticateUser checks a user's login and password and returns its
+	// principal. Returns EUNAUTHORIZED if the login is unknown, the password
+	// wrong or unset, the user disabled or deleted, or its tenant or an
+	// ancestor disabled or deleted.
+	AuthenticateUser(ctx context.Context, login, password string) (*Principal, error)
+
+	// CreateLoginToken returns a one-time token that signs the user in,
+	// valid for LoginTokenLifetime. The principal in ctx must be allowed to
+	// change the user. Returns ENOTFOUND, EFORBIDDEN.
+	CreateLoginToken(ctx context.Context, userID string) (string, error)
+
+	// LoginWithToken consumes a one-time login token and opens a session.
+	// It returns the user and the session's secret. Returns EUNAUTHORIZED
+	// for an unknown, used or expired token or a locked-out user.
+	LoginWithToken(ctx context.Context, token string) (*User, string, error)
+
+	// AuthenticateSession returns the principal of a session. Returns
+	// EUNAUTHORIZED for an unknown or expired session or a locked-out user.
+	AuthenticateSession(ctx context.Context, session string) (*Principal, error)
+
+	// EndSession ends a session; an unknown one is no error.
+	EndSession(ctx context.Context, session string) error
+
+	// QueueActivationEmail creates an activation token for a user and, in
+	// the same transaction, queues the e-mail that compose writes with it.
+	// The principal in ctx must be allowed to change the user. Returns
+	// ENOTFOUND, EFORBIDDEN, EINVALID if the user has no e-mail address.
+	QueueActivationEmail(ctx context.Context, userID string, compose func(u *User, token string) *Email) error
+
+	// Activate consumes an activation token: it sets the user's password and
+	// marks the user activated. Returns EUNAUTHORIZED for an unknown, used or
+	// expired token, EINVALID for an unacceptable password.
+	Activate(ctx context.Context, token, password string) (*User, error)
+}

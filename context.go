@@ -22,6 +22,9 @@ type Principal struct {
 	TenantPath string
 	// TokenID is the id (jti) of the bearer token, empty for HTTP Basic.
 	TokenID string
+	// Roles are the roles of a user principal on its home tenant; API
+	// clients and the system hold none and act as administrators.
+	Roles []string
 }
 
 type contextKey int

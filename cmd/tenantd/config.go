@@ -72,6 +72,8 @@ type serveConfig struct {
 	tokenAlg        string
 	retention       time.Duration
 	purgeInterval   time.Duration
+	smtpURL         string
+	outboxInterval  time.Duration
 	shutdownTimeout time.Duration
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/httpapi"
 	"github.com/tenantd/tenantd/internal/jobs"
+	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/sqlstore"
 )
 
@@ -31,6 +32,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	fs.StringVar(&cfg.tokenAlg, "token-alg", auth.RS256, "token signing algorithm: RS256 or EdDSA")
 	fs.DurationVar(&cfg.retention, "retention", sqlstore.DefaultRetention, "how long deleted tenants can be restored")
 	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
+	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://[user:pass@]host[:port][?from=addr] or smtps://...; without it e-mail goes to the log")
+	fs.DurationVar(&cfg.outboxInterval, "outbox-interval", 2*time.Second, "how often to look for e-mail to deliver")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -78,8 +81,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 		_ = ln.Close()
 		return fmt.Errorf("load signing keys: %w", err)
 	}
+	var mailer tenantd.Mailer = mail.Log{Logger: log}
+	if cfg.smtpURL != "" {
+		if mailer, err = mail.NewSMTP(cfg.smtpURL); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	api := &httpapi.Server{
-		Tenants: db, Clients: db, Auth: db, Store: db, Signer: signer, Logger: log, PublicURL: cfg.publicURL,
+		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
+		PublicURL: cfg.publicURL,
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -93,6 +104,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { jobs.RunPurge(jobCtx, db, cfg.purgeInterval, log) })
+	wg.Go(func() { jobs.RunOutbox(jobCtx, db, mailer, cfg.outboxInterval, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

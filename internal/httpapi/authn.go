@@ -42,11 +42,25 @@ func (s *Server) principal(r *http.Request) (*tenantd.Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r))
+		return s.basic(r, id, secret)
 	case header == "":
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			return s.SignIn.AuthenticateSession(r.Context(), c.Value)
+		}
 		return nil, tenantd.Errorf(tenantd.EUNAUTHORIZED, "authentication required")
 	}
 	return nil, tenantd.Errorf(tenantd.EUNAUTHORIZED, "unsupported authorization scheme")
+}
+
+// basic checks HTTP Basic credentials: an API client's id and secret, or a
+// user's login and password.
+func (s *Server) basic(r *http.Request, name, secret string) (*tenantd.Principal, error) {
+	if tenantd.ValidID(name) {
+		if p, err := s.Auth.AuthenticateClient(r.Context(), name, secret, clientIP(r)); err == nil {
+			return p, nil
+		}
+	}
+	return s.SignIn.AuthenticateUser(r.Context(), name, secret)
 }
 
 // bearer checks a bearer token: its signature and expiry, then, in the

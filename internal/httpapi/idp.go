@@ -86,8 +86,12 @@ type tokenResponse struct {
 
 const (
 	grantClientCredentials = "client_credentials"
-	grantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-	tenantScopePrefix      = "urn:acronis.com:tenant-id:"
+	grantPassword          = "password"
+	// publicClientID is the audience of tokens requested with a password
+	// and no client: the public client of tenantd's own sign-in.
+	publicClientID    = "tenantd-public"
+	grantJWTBearer    = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	tenantScopePrefix = "urn:acronis.com:tenant-id:"
 )
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {
@@ -119,6 +123,27 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 			return &oauthError{http.StatusUnauthorized, "invalid_client", tenantd.ErrorMessage(err)}
 		}
 		clientID = id
+	case grantPassword:
+		username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
+		if username == "" || password == "" {
+			return &oauthError{http.StatusBadRequest, "invalid_request", "username and password are required"}
+		}
+		// The client, when the request names one, must authenticate; it
+		// becomes the token's audience.
+		id, secret, ok, err := formClient(r)
+		if err != nil {
+			return err
+		}
+		clientID = publicClientID
+		if ok {
+			if _, err := s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r)); err != nil {
+				return &oauthError{http.StatusUnauthorized, "invalid_client", tenantd.ErrorMessage(err)}
+			}
+			clientID = id
+		}
+		if p, err = s.SignIn.AuthenticateUser(r.Context(), username, password); err != nil {
+			return &oauthError{http.StatusUnauthorized, "access_denied", tenantd.ErrorMessage(err)}
+		}
 	case grantJWTBearer:
 		assertion := r.PostForm.Get("assertion")
 		if assertion == "" {
@@ -140,7 +165,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	claims := &tenantd.TokenClaims{
 		ID: tenantd.NewID(), Subject: p.ID, Type: p.Type, TenantID: tenantID, ClientID: clientID,
-		IssuedAt: now, ExpiresAt: now.Add(tenantd.TokenLifetime),
+		IssuedAt: now, ExpiresAt: now.Add(tenantd.TokenLifetime), Scope: p.Roles,
 	}
 	access, err := s.Signer.IssueAccessToken(claims)
 	if err != nil {
@@ -168,6 +193,9 @@ func (s *Server) narrow(r *http.Request, p *tenantd.Principal) (tenantID, scope 
 		}
 		if !tenantd.ValidID(id) {
 			return "", "", &oauthError{http.StatusBadRequest, "invalid_scope", "scope names a malformed tenant id"}
+		}
+		if p.Type == tenantd.PrincipalUser {
+			return "", "", &oauthError{http.StatusBadRequest, "invalid_scope", "a user's token cannot be narrowed to a tenant"}
 		}
 		t, err := s.Tenants.FindTenantByID(tenantd.NewContextWithPrincipal(r.Context(), p), id, false)
 		if err != nil {

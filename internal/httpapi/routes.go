@@ -28,6 +28,9 @@ func (s *Server) routes() []route {
 		{"POST", b + "/idp/token", s.handleToken, true},
 		{"POST", b + "/idp/revoke_token", s.handleRevoke, true},
 		{"POST", b + "/idp/introspect_token", s.handleIntrospect, false},
+		{"POST", b + "/idp/ott", s.handleOTT, false},
+		{"POST", b + "/idp/ott/login", s.handleOTTLogin, true},
+		{"GET", b + "/idp/logout", s.handleLogout, true},
 
 		{"GET", b + "/clients", s.handleClientList, false},
 		{"POST", b + "/clients", s.handleClientCreate, false},
@@ -42,7 +45,23 @@ func (s *Server) routes() []route {
 		{"DELETE", b + "/tenants/{tenant_id}", s.handleTenantDelete, false},
 		{"POST", b + "/tenants/{tenant_id}/restore", s.handleTenantRestore, false},
 		{"GET", b + "/tenants/{tenant_id}/children", s.handleTenantChildren, false},
+		{"GET", b + "/tenants/{tenant_id}/users", s.handleTenantUsers, false},
 		{"GET", b + "/search", s.handleSearch, false},
+
+		{"GET", b + "/users", s.handleUserBatch, false},
+		{"POST", b + "/users", s.handleUserCreate, false},
+		{"GET", b + "/users/me", s.handleMe, false},
+		{"GET", b + "/users/check_login", s.handleCheckLogin, false},
+		{"GET", b + "/users/activate", s.handleActivateForm, true},
+		{"POST", b + "/users/activate", s.handleActivate, true},
+		{"GET", b + "/users/{user_id}", s.handleUserGet, false},
+		{"PUT", b + "/users/{user_id}", s.handleUserUpdate, false},
+		{"DELETE", b + "/users/{user_id}", s.handleUserDelete, false},
+		{"POST", b + "/users/{user_id}/restore", s.handleUserRestore, false},
+		{"GET", b + "/users/{user_id}/access_policies", s.handlePoliciesGet, false},
+		{"PUT", b + "/users/{user_id}/access_policies", s.handlePoliciesPut, false},
+		{"POST", b + "/users/{user_id}/password", s.handlePassword, false},
+		{"POST", b + "/users/{user_id}/send-activation-email", s.handleSendActivation, false},
 	}
 }
 

@@ -31,6 +31,8 @@ type Pinger interface {
 type Server struct {
 	Tenants tenantd.TenantService
 	Clients tenantd.ClientService
+	Users   tenantd.UserService
+	SignIn  tenantd.SignInService
 	Auth    tenantd.AuthService
 	Store   Pinger
 	Signer  *auth.Signer

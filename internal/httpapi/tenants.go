@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -342,18 +340,9 @@ type batchQuery struct {
 	After *tenantd.TenantCursor `json:"after,omitempty"`
 }
 
-func encodeCursor(q batchQuery) string {
-	b, _ := json.Marshal(q) // a batchQuery always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func decodeCursor(s string) (batchQuery, error) {
 	var q batchQuery
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &q)
-	}
-	if err != nil || q.After == nil || !tenantd.ValidID(q.After.ID) {
+	if err := decodeOpaque(s, &q); err != nil || q.After == nil || !tenantd.ValidID(q.After.ID) {
 		return q, tenantd.Errorf(tenantd.EINVALID, "query parameter after is not a cursor this server issued")
 	}
 	return q, nil
@@ -444,7 +433,7 @@ func (s *Server) handleTenantBatch(w http.ResponseWriter, r *http.Request) error
 	cursors := map[string]string{}
 	if page.Next != nil {
 		q.After = page.Next
-		cursors["after"] = encodeCursor(q)
+		cursors["after"] = encodeOpaque(q)
 	}
 	encode(w, http.StatusOK, map[string]any{
 		"items": items, "paging": map[string]any{"cursors": cursors}, "timestamp": wt(page.Timestamp),

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -231,8 +232,18 @@ var lodFields = map[string][]string{
 // tenantAtLOD renders a tenant of a batch listing at a level of detail; every
 // level carries offering_items.
 func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (any, error) {
-	full := tenantOut(t, withContacts)
-	b, err := json.Marshal(full)
+	out, err := pick(tenantOut(t, withContacts), lodFields[lod])
+	if err != nil {
+		return nil, err
+	}
+	out["offering_items"] = json.RawMessage("[]")
+	return out, nil
+}
+
+// pick renders v as a JSON object holding only fields, or all of v's fields
+// when fields is nil.
+func pick(v any, fields []string) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -240,17 +251,44 @@ func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (any, error) 
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, err
 	}
-	out := all
-	if fields, ok := lodFields[lod]; ok {
-		out = make(map[string]json.RawMessage, len(fields))
-		for _, f := range fields {
-			if v, ok := all[f]; ok {
-				out[f] = v
-			}
+	if fields == nil {
+		return all, nil
+	}
+	out := make(map[string]json.RawMessage, len(fields))
+	for _, f := range fields {
+		if v, ok := all[f]; ok {
+			out[f] = v
 		}
 	}
-	out["offering_items"] = json.RawMessage("[]")
 	return out, nil
+}
+
+// encodeOpaque renders v as an opaque cursor.
+func encodeOpaque(v any) string {
+	b, _ := json.Marshal(v) // cursors are plain structs that always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeOpaque reads a cursor of encodeOpaque into v.
+func decodeOpaque(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// jsonUnmarshalStrings reads a JSON array of strings.
+func jsonUnmarshalStrings(b []byte, out *[]string) error {
+	if err := json.Unmarshal(b, out); err != nil {
+		return &json.UnmarshalTypeError{Value: firstByte(b), Type: reflectStrings}
+	}
+	return nil
+}
+
+// fieldTypeError is the error of a field whose value is not of the type.
+func fieldTypeError(want string, b []byte) error {
+	return &json.UnmarshalTypeError{Value: firstByte(b) + ", not " + want, Type: stringType}
 }
 
 // Query parameters.

@@ -1,14 +1,18 @@
-// Package jobs runs tenantd's background work on a schedule: today the purge
-// of tenants deleted before the retention period. Each job is safe to run in
+// Package jobs runs tenantd's background work on a schedule: the purge of
+// tenants deleted before the retention period and the delivery of queued
+// e-mail. Each job is safe to run in
 // several tenantd instances on one store at once.
 //
-// It depends only on the standard library and the small interfaces below.
+// It depends only on the domain package, the standard library and the small
+// interfaces below.
 package jobs
 
 import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/tenantd/tenantd"
 )
 
 // Purger removes what was deleted before the retention period.
@@ -35,4 +39,56 @@ func RunPurge(ctx context.Context, p Purger, interval time.Duration, log *slog.L
 		case <-t.C:
 		}
 	}
+}
+
+// outboxLease is how long a claimed e-mail stays with the instance that
+// claimed it; one that crashes mid-delivery leaves it to another after this.
+const outboxLease = time.Minute
+
+// RunOutbox delivers queued e-mail until ctx is done: it drains the outbox,
+// then waits interval. A failed delivery is retried later, sooner at first
+// (attempts² × 10 s, at most an hour).
+func RunOutbox(ctx context.Context, o tenantd.Outbox, m tenantd.Mailer, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for ctx.Err() == nil {
+			e, err := o.ClaimEmail(ctx, outboxLease)
+			if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
+				break
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					log.ErrorContext(ctx, "claim e-mail", "error", err)
+				}
+				break
+			}
+			deliver(ctx, o, m, e, log)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func deliver(ctx context.Context, o tenantd.Outbox, m tenantd.Mailer, e *tenantd.Email, log *slog.Logger) {
+	sendCtx, cancel := context.WithTimeout(ctx, outboxLease/2)
+	err := m.Send(sendCtx, e)
+	cancel()
+	if err != nil {
+		retry := time.Duration(e.Attempts*e.Attempts) * 10 * time.Second
+		retry = min(retry, time.Hour)
+		log.WarnContext(ctx, "e-mail delivery failed", "id", e.ID, "to", e.To, "attempt", e.Attempts, "retry_in", retry, "error", err)
+		if err := o.EmailFailed(ctx, e.ID, err.Error(), time.Now().Add(retry)); err != nil {
+			log.ErrorContext(ctx, "record failed e-mail", "id", e.ID, "error", err)
+		}
+		return
+	}
+	if err := o.EmailSent(ctx, e.ID); err != nil {
+		log.ErrorContext(ctx, "record sent e-mail", "id", e.ID, "error", err)
+		return
+	}
+	log.InfoContext(ctx, "e-mail sent", "id", e.ID, "to", e.To, "subject", e.Subject)
 }

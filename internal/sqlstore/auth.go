@@ -93,7 +93,11 @@ func checkTenantChain(ctx context.Context, tx *Tx, path string) error {
 // AuthenticateToken checks that a verified token's principal may still act;
 // see tenantd.AuthService.
 func (db *DB) AuthenticateToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
-	if c.Type != tenantd.PrincipalClient {
+	switch c.Type {
+	case tenantd.PrincipalUser:
+		return db.authenticateUserToken(ctx, c)
+	case tenantd.PrincipalClient:
+	default:
 		return nil, unauthorized("unknown principal type")
 	}
 	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
@@ -190,4 +194,27 @@ func signingKeys(ctx context.Context, tx *Tx, alg string) ([]*tenantd.SigningKey
 		keys = append(keys, &k)
 	}
 	return keys, classify(rows.Err())
+}
+
+// authenticateUserToken checks a user's token: not revoked, and the user
+// may still act. A user's token carries no narrowing: its tenant must be
+// the user's.
+func (db *DB) authenticateUserToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
+	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
+		var revoked bool
+		if err := tx.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)", c.ID).Scan(&revoked); err != nil {
+			return nil, fmt.Errorf("check revocation: %w", classify(err))
+		}
+		if revoked {
+			return nil, unauthorized("the token is revoked")
+		}
+		p, err := activeUser(ctx, tx, c.Subject, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if p.TenantID != c.TenantID {
+			return nil, unauthorized("the token's tenant is not the user's")
+		}
+		return p, nil
+	})
 }

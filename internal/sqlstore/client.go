@@ -54,7 +54,7 @@ func findClient(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*ten
 
 // CreateClient creates an API client; see tenantd.ClientService.
 func (db *DB) CreateClient(ctx context.Context, cc *tenantd.ClientCreate) (*tenantd.Client, error) {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (db *DB) CreateClient(ctx context.Context, cc *tenantd.ClientCreate) (*tena
 
 // FindClientByID returns a visible client; see tenantd.ClientService.
 func (db *DB) FindClientByID(ctx context.Context, id string) (*tenantd.Client, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (db *DB) FindClientByID(ctx context.Context, id string) (*tenantd.Client, e
 // FindClients returns the visible clients matching f; see
 // tenantd.ClientService.
 func (db *DB) FindClients(ctx context.Context, f tenantd.ClientFilter) ([]*tenantd.Client, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func writableClient(ctx context.Context, tx *Tx, p *tenantd.Principal, id string
 
 // UpdateClient changes a client; see tenantd.ClientService.
 func (db *DB) UpdateClient(ctx context.Context, id string, u *tenantd.ClientUpdate) (*tenantd.Client, error) {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u *tenantd.ClientUpda
 
 // DeleteClient deletes a client; see tenantd.ClientService.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,8 @@ type DB struct {
 
 	mu      sync.Mutex
 	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps
+
+	passwords passwordCache
 }
 
 // Open connects to the store named by dsn: a postgres:// or postgresql:// URL

@@ -63,6 +63,24 @@ func principal(ctx context.Context) (*tenantd.Principal, error) {
 	return p, nil
 }
 
+// reader returns the principal of ctx if it may read its subtree.
+func reader(ctx context.Context) (*tenantd.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.RequireRead()
+}
+
+// writer returns the principal of ctx if it may change its subtree.
+func writer(ctx context.Context) (*tenantd.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.RequireWrite()
+}
+
 // findTenant returns the tenant with id, whoever may see it.
 func findTenant(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenantd.Tenant, error) {
 	q := "SELECT " + tenantColumns + " FROM tenants t WHERE t.id = ?"
@@ -166,7 +184,7 @@ func searchKey(t *tenantd.Tenant) string {
 
 // CreateTenant creates a tenant; see tenantd.TenantService.
 func (db *DB) CreateTenant(ctx context.Context, c *tenantd.TenantCreate) (*tenantd.Tenant, error) {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +256,7 @@ func initialPricing(parent *tenantd.Tenant, kind tenantd.TenantKind, now time.Ti
 
 // FindTenantByID returns a visible tenant; see tenantd.TenantService.
 func (db *DB) FindTenantByID(ctx context.Context, id string, allowDeleted bool) (*tenantd.Tenant, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +270,7 @@ const MaxBatchLimit = 5000
 
 // FindTenants returns one page of a batch listing; see tenantd.TenantService.
 func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd.TenantPage, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +363,7 @@ func queryTenants(ctx context.Context, tx *Tx, q string, args ...any) ([]*tenant
 // TenantChildren returns the ids of a tenant's children; see
 // tenantd.TenantService.
 func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) ([]string, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +396,7 @@ func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) 
 // TenantPath returns the tenants from the principal's home down to the
 // tenant; see tenantd.TenantService.
 func (db *DB) TenantPath(ctx context.Context, id string) ([]tenantd.PathElement, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +446,7 @@ func tenantNames(ctx context.Context, tx *Tx, ids []string) (map[string]tenantd.
 
 // UpdateTenant changes a tenant; see tenantd.TenantService.
 func (db *DB) UpdateTenant(ctx context.Context, id string, u *tenantd.TenantUpdate) (*tenantd.Tenant, error) {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -632,7 +650,7 @@ func moveSubtree(ctx context.Context, tx *Tx, oldPath, newPath string) error {
 // DeleteTenant soft-deletes a disabled tenant and its subtree; see
 // tenantd.TenantService.
 func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return err
 	}
@@ -658,6 +676,14 @@ func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error 
 			now, t.ID, now, lo, hi); err != nil {
 			return struct{}{}, fmt.Errorf("delete clients: %w", err)
 		}
+		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
+			WHERE deleted_at IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ? AND deleted_at IS NULL)`,
+			now, t.ID, now, lo, hi); err != nil {
+			return struct{}{}, fmt.Errorf("delete users: %w", err)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE deleted_with = ?)`, t.ID); err != nil {
+			return struct{}{}, fmt.Errorf("end sessions: %w", err)
+		}
 		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
 			WHERE path >= ? AND path < ? AND deleted_at IS NULL`, now, t.ID, now, lo, hi); err != nil {
 			return struct{}{}, fmt.Errorf("delete subtree: %w", err)
@@ -669,7 +695,7 @@ func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error 
 
 // RestoreTenant brings back a deleted tenant; see tenantd.TenantService.
 func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
-	p, err := principal(ctx)
+	p, err := writer(ctx)
 	if err != nil {
 		return err
 	}
@@ -717,6 +743,14 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = NULL, deleted_with = NULL, updated_at = ? WHERE deleted_with = ?`,
 			now, with); err != nil {
 			return struct{}{}, fmt.Errorf("restore clients: %w", err)
+		}
+		_, err = tx.exec(ctx, `UPDATE users SET deleted_at = NULL, deleted_with = NULL, updated_at = ?, version = version + 1
+			WHERE deleted_with = ?`, now, with)
+		if errors.Is(err, errUnique) {
+			return struct{}{}, tenantd.Errorf(tenantd.ECONFLICT, "a login of a user of the subtree was taken since the deletion")
+		}
+		if err != nil {
+			return struct{}{}, fmt.Errorf("restore users: %w", err)
 		}
 		return struct{}{}, nil
 	})
@@ -770,6 +804,17 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 		if _, err := tx.exec(ctx, "DELETE FROM revoked_tokens WHERE expires_at < ?", micros(tx.now)); err != nil {
 			return 0, fmt.Errorf("purge revoked tokens: %w", err)
 		}
+		if _, err := tx.exec(ctx, "DELETE FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff); err != nil {
+			return 0, fmt.Errorf("purge users: %w", err)
+		}
+		if _, err := tx.exec(ctx, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", cutoff); err != nil {
+			return 0, fmt.Errorf("purge sent e-mail: %w", err)
+		}
+		for _, table := range []string{"one_time_tokens", "sessions"} {
+			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE expires_at < ?", micros(tx.now)); err != nil {
+				return 0, fmt.Errorf("purge %s: %w", table, err)
+			}
+		}
 		res, err := tx.exec(ctx, "DELETE FROM tenants WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff)
 		if err != nil {
 			return 0, fmt.Errorf("purge tenants: %w", err)
@@ -780,7 +825,7 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 
 // Search finds tenants under a root; see tenantd.TenantService.
 func (db *DB) Search(ctx context.Context, q tenantd.SearchQuery) ([]tenantd.SearchResult, error) {
-	p, err := principal(ctx)
+	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -824,11 +869,73 @@ func (db *DB) Search(ctx context.Context, q tenantd.SearchQuery) ([]tenantd.Sear
 			}
 			out = append(out, r)
 		}
-		return out, nil
+		if len(out) >= q.Limit {
+			return out, nil
+		}
+		users, err := searchUsers(ctx, tx, root, pattern, q.AllowDeleted, q.Limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		return append(out, users...), nil
 	})
 }
 
 // likeEscape escapes the wildcards of a LIKE pattern.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// searchUsers finds users under root whose login, e-mail, first or last name
+// matches pattern. A user's path is its tenant's path followed by its login.
+func searchUsers(ctx context.Context, tx *Tx, root *tenantd.Tenant, pattern string, allowDeleted bool, limit int) ([]tenantd.SearchResult, error) {
+	where := "t.path >= ? AND t.path < ? AND u.search_key LIKE ? ESCAPE '\\'"
+	if !allowDeleted {
+		where += " AND u.deleted_at IS NULL"
+	}
+	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE "+where+
+		fmt.Sprintf(" ORDER BY u.login_key, u.id LIMIT %d", limit), root.Path, subtreeUpper(root.Path), pattern)
+	if err != nil {
+		return nil, fmt.Errorf("search users: %w", err)
+	}
+	type found struct {
+		u    *tenantd.User
+		path string
+	}
+	var hits []found
+	need := map[string]bool{}
+	for rows.Next() {
+		u, path, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		hits = append(hits, found{u, path})
+		for _, id := range tenantd.PathIDs(path)[root.Depth():] {
+			need[id] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	ids := make([]string, 0, len(need))
+	for id := range need {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	names, err := tenantNames(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tenantd.SearchResult, 0, len(hits))
+	for _, h := range hits {
+		r := tenantd.SearchResult{Type: "user", ID: h.u.ID, ParentID: h.u.TenantID, Login: h.u.Login,
+			FirstName: h.u.Contact.Firstname, LastName: h.u.Contact.Lastname, DeletedAt: h.u.DeletedAt}
+		for _, id := range tenantd.PathIDs(h.path)[root.Depth():] {
+			r.Path = append(r.Path, names[id].Name)
+		}
+		r.Path = append(r.Path, h.u.Login)
+		out = append(out, r)
+	}
+	return out, nil
 }

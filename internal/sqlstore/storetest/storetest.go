@@ -48,7 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"SigningKeysConcurrent", testSigningKeysConcurrent},
 		{"ConcurrentVersionedUpdates", testConcurrentVersionedUpdates},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, userTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := open(t)

@@ -166,6 +166,7 @@ type UserUpdate struct {
 	BusinessTypesSet bool
 	Notifications    []string
 	NotificationsSet bool
+	ExternalIDSet    bool
 	ExternalID       *string
 	IDPID            *string
 	DisableAfterSet  bool

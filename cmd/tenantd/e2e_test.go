@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -221,3 +222,5 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -33,14 +33,22 @@ var stores = []struct {
 }
 
 // env is a running tenantd API on a real store, with a tree of tenants,
-// API clients and tokens to act as:
+// API clients, users and tokens to act as:
 //
-//	root
-//	├── partnerA ── customerA ── unitA
-//	├── partnerB ── customerB
-//	└── partnerS (suspended) ── customerS
+//	root                                   client root
+//	├── partnerA                           client partnerA, client deleted (deleted), user padminA (partner_admin)
+//	│   └── customerA                      client customerA, users cadmin (company_admin), readonly (readonly_admin), backup (backup_user)
+//	│       └── unitA                      user uadmin (unit_admin)
+//	├── partnerB                           client partnerB, user padminB (partner_admin)
+//	│   └── customerB
+//	└── partnerS (suspended)
+//	    └── customerS                      client suspended, user suspendedUser (company_admin)
+//
+// Principals are named as above; "basic" and "basic-wrong" use HTTP Basic
+// with the root client's id, "expired", "forged" and "garbage" are bad
+// tokens.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *sqlstore.DB
 	srv    *httptest.Server
 	signer *auth.Signer
@@ -49,7 +57,7 @@ type env struct {
 	secret map[string]string // client name → secret
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, dsn)
@@ -107,6 +115,24 @@ func newEnv(t *testing.T, dsn string) *env {
 		e.secret[c.name] = client.Secret
 		e.auth[c.name] = "Bearer " + e.token(signer, client.ID, e.ids[c.tenant], time.Now())
 	}
+	for _, u := range []struct{ name, tenant, role string }{
+		{"padminA", "partnerA", tenantd.RolePartnerAdmin}, {"padminB", "partnerB", tenantd.RolePartnerAdmin},
+		{"cadmin", "customerA", tenantd.RoleCompanyAdmin}, {"uadmin", "unitA", tenantd.RoleUnitAdmin},
+		{"readonly", "customerA", tenantd.RoleReadonlyAdmin}, {"backup", "customerA", tenantd.RoleBackupUser},
+		{"suspendedUser", "customerS", tenantd.RoleCompanyAdmin},
+	} {
+		email := u.name + "@example.com"
+		created, err := db.CreateUser(sys, &tenantd.UserCreate{TenantID: e.ids[u.tenant], Login: u.name,
+			Contact: &tenantd.ContactUpdate{Fields: map[string]*string{"email": &email}}})
+		if err != nil {
+			t.Fatalf("create user %s: %v", u.name, err)
+		}
+		if _, err := db.SetAccessPolicies(sys, created.ID, []tenantd.AccessPolicy{{RoleID: u.role, TenantID: e.ids[u.tenant]}}); err != nil {
+			t.Fatalf("roles of %s: %v", u.name, err)
+		}
+		e.ids["user:"+u.name] = created.ID
+		e.auth[u.name] = "Bearer " + e.userToken(signer, created.ID, e.ids[u.tenant])
+	}
 	e.auth["basic"] = "Basic " + basic(e.ids["client:root"], e.secret["root"])
 	e.auth["basic-wrong"] = "Basic " + basic(e.ids["client:root"], "not-the-secret")
 	e.auth["expired"] = "Bearer " + e.token(signer, e.ids["client:root"], root.ID, time.Now().Add(-3*time.Hour))
@@ -140,6 +166,17 @@ func (e *env) token(s *auth.Signer, clientID, tenantID string, issued time.Time)
 	e.t.Helper()
 	tok, err := s.IssueAccessToken(&tenantd.TokenClaims{ID: tenantd.NewID(), Subject: clientID, Type: tenantd.PrincipalClient,
 		TenantID: tenantID, ClientID: clientID, IssuedAt: issued, ExpiresAt: issued.Add(tenantd.TokenLifetime)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+func (e *env) userToken(s *auth.Signer, userID, tenantID string) string {
+	e.t.Helper()
+	now := time.Now()
+	tok, err := s.IssueAccessToken(&tenantd.TokenClaims{ID: tenantd.NewID(), Subject: userID, Type: tenantd.PrincipalUser,
+		TenantID: tenantID, ClientID: "tenantd-public", IssuedAt: now, ExpiresAt: now.Add(tenantd.TokenLifetime)})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -229,9 +229,7 @@ func (b *userPut) update() (*tenantd.UserUpdate, error) {
 	if u.Login, err = nonNullString(b.Login, "login"); err != nil {
 		return nil, err
 	}
-	if u.ExternalID, err = nonNullString(b.ExternalID, "external_id"); err != nil {
-		return nil, err
-	}
+	u.ExternalIDSet, u.ExternalID = b.ExternalID.Set, b.ExternalID.V
 	if u.IDPID, err = optionalID(b.IDPID, "idp_id"); err != nil {
 		return nil, err
 	}

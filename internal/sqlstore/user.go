@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/internal/auth"
@@ -474,7 +475,7 @@ func applyUserUpdate(p *tenantd.Principal, u *tenantd.User, upd *tenantd.UserUpd
 		}
 		u.BusinessTypes = append([]string{}, upd.BusinessTypes...)
 	}
-	if upd.ExternalID != nil {
+	if upd.ExternalIDSet && !sameString(upd.ExternalID, u.ExternalID) {
 		if err := changes("external id"); err != nil {
 			return err
 		}
@@ -486,7 +487,7 @@ func applyUserUpdate(p *tenantd.Principal, u *tenantd.User, upd *tenantd.UserUpd
 		}
 		u.IDPID = *upd.IDPID
 	}
-	if upd.DisableAfterSet {
+	if upd.DisableAfterSet && !sameTime(upd.DisableAfter, u.DisableAfter) {
 		if err := changes("expiry"); err != nil {
 			return err
 		}
@@ -502,6 +503,14 @@ func applyUserUpdate(p *tenantd.Principal, u *tenantd.User, upd *tenantd.UserUpd
 		u.Contact.Apply(upd.Contact, tx.now)
 	}
 	return nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+func sameString(a, b *string) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 func sameSet(a, b []string) bool {

@@ -1,0 +1,452 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tenantd/tenantd/internal/httpapi"
+)
+
+// authzPrincipals are the principals of the authorization matrix (see
+// newEnv): API client root; the partner admins of partnerA and of its
+// sibling partnerB; customerA's company admin, readonly admin and backup
+// user; unitA's unit admin; then principals that may not act at all: a
+// company admin under the suspended partnerS, the token of a deleted API
+// client, an expired and a forged token, and no credentials ("").
+var authzPrincipals = []string{
+	"root", "padminA", "padminB", "cadmin", "uadmin", "readonly", "backup",
+	"suspendedUser", "deleted", "expired", "forged", "",
+}
+
+// authzWant is the expected status of a request for each principal.
+type authzWant map[string]int
+
+// authzCase is the representative request of one route.
+type authzCase struct {
+	// path and body may name what the env holds as {name} (tenants,
+	// client:x, user:x, and what setup adds), and {secret:x} and {token:x}
+	// for API client x's secret and bearer token.
+	path string
+	body string
+	// form sends the body as application/x-www-form-urlencoded, not JSON.
+	form bool
+	// answers is what a successful answer holds: "json" (or nothing) when
+	// empty, "html" or "yaml".
+	answers string
+	// setup prepares the target as the root client before the request.
+	setup func(t *testing.T, e *env)
+	want  authzWant
+}
+
+// authzMatrix holds, for every route of the server, one request against
+// objects of partnerA's subtree and the status each principal must get.
+// The expectations follow docs/authorization.md and the role rules:
+//
+//   - a principal acts within its home tenant's subtree: reads outside it
+//     answer 404, writes outside it 403;
+//   - readonly_admin reads but does not write (403);
+//   - backup_user (no admin role) reads only itself and changes only its own
+//     language, contact, notifications and password (403 for the rest);
+//   - only a strict ancestor changes a tenant's enabled flag, kind or parent,
+//     deletes or restores it;
+//   - a user changes neither its own roles nor its enabled flag, nor deletes
+//     itself;
+//   - a suspended, deleted, expired, forged or missing credential gets 401
+//     on every authenticated route;
+//   - POST /idp/ott is for API clients (403 for users); GET /users/me is for
+//     users (404 for API clients);
+//   - public routes answer by their own semantics, whoever calls.
+var authzMatrix = map[string]authzCase{
+	// Public: the same answer for everyone.
+	"GET /healthz": {path: "/healthz",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /readyz": {path: "/readyz",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /.well-known/openid-configuration": {path: "/.well-known/openid-configuration",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/.well-known/openid-configuration": {path: "/api/2/.well-known/openid-configuration",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/openapi.yaml": {path: "/api/2/openapi.yaml", answers: "yaml",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/idp/keys": {path: "/api/2/idp/keys",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	// The token request authenticates by its own client credentials; the
+	// caller's bearer token is no client authentication and plays no part.
+	"POST /api/2/idp/token": {path: "/api/2/idp/token", form: true,
+		body: "grant_type=client_credentials&client_id={client:customerA}&client_secret={secret:customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	// Anyone holding a token may give it up (RFC 7009).
+	"POST /api/2/idp/revoke_token": {path: "/api/2/idp/revoke_token", form: true, body: "token={token:customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"POST /api/2/idp/ott/login": {path: "/api/2/idp/ott/login", body: `{"ott":"not-a-one-time-token"}`,
+		want: authzWant{"root": 401, "padminA": 401, "padminB": 401, "cadmin": 401, "uadmin": 401, "readonly": 401, "backup": 401,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/idp/logout": {path: "/api/2/idp/logout", answers: "html",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/users/activate": {path: "/api/2/users/activate?token=not-an-activation-token", answers: "html",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"POST /api/2/users/activate": {path: "/api/2/users/activate", body: `{"token":"not-an-activation-token","password":"a-long-password-1"}`,
+		want: authzWant{"root": 401, "padminA": 401, "padminB": 401, "cadmin": 401, "uadmin": 401, "readonly": 401, "backup": 401,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
+	// Tokens.
+	// Introspection needs only an authenticated caller; whether the token
+	// shows as active depends on the caller's subtree, not the status.
+	"POST /api/2/idp/introspect_token": {path: "/api/2/idp/introspect_token", form: true, body: "token={token:customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// One-time login tokens are for API clients only.
+	"POST /api/2/idp/ott": {path: "/api/2/idp/ott", body: `{"purpose":"user_login","user_id":"{user:cadmin}"}`,
+		want: authzWant{"root": 200, "padminA": 403, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
+	// API clients, of customerA.
+	// A listing shows what the caller may see: padminB and uadmin get an
+	// empty list, not an error.
+	"GET /api/2/clients": {path: "/api/2/clients?uuids={client:customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/clients": {path: "/api/2/clients",
+		body: `{"type":"api_client","tenant_id":"{customerA}","token_endpoint_auth_method":"client_secret_basic"}`,
+		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/clients/{client_id}": {path: "/api/2/clients/{client:customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/clients/{client_id}": {path: "/api/2/clients/{client:customerA}", body: `{"data":{"note":"changed"}}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/clients/{client_id}": {path: "/api/2/clients/{client:customerA}",
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
+	// Tenants: customerA, or a disabled unit unitX under it.
+	"GET /api/2/tenants": {path: "/api/2/tenants?subtree_root_id={customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/tenants": {path: "/api/2/tenants", body: `{"name":"unitNew","parent_id":"{customerA}","kind":"unit"}`,
+		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}": {path: "/api/2/tenants/{customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Suspending customerA: only from above it, so not by its own admin.
+	"PUT /api/2/tenants/{tenant_id}": {path: "/api/2/tenants/{customerA}", setup: tenantVersion("customerA"),
+		body: `{"version":{customerA.version},"enabled":false}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/tenants/{tenant_id}": {path: "/api/2/tenants/{unitX}?version={unitX.version}", setup: disabledUnit(false),
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/tenants/{tenant_id}/restore": {path: "/api/2/tenants/{unitX}/restore", setup: disabledUnit(true),
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}/children": {path: "/api/2/tenants/{customerA}/children",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}/users": {path: "/api/2/tenants/{customerA}/users",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/search": {path: "/api/2/search?tenant={customerA}&text=a",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
+	// Users of customerA.
+	"GET /api/2/users": {path: "/api/2/users?tenant_id={customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/users": {path: "/api/2/users",
+		body: `{"tenant_id":"{customerA}","login":"newcomer","contact":{"email":"newcomer@example.com"}}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/users/me": {path: "/api/2/users/me",
+		want: authzWant{"root": 404, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Logins are global: whether one is free is the same answer for every
+	// administrator, and a read, which readonly_admin may do.
+	"GET /api/2/users/check_login": {path: "/api/2/users/check_login?username=nobody-has-this-login",
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 204, "cadmin": 204, "uadmin": 204, "readonly": 204, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// The backup user reads itself.
+	"GET /api/2/users/{user_id}": {path: "/api/2/users/{user:backup}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// The backup user changes its own language.
+	"PUT /api/2/users/{user_id}": {path: "/api/2/users/{user:backup}", setup: userVersion("backup"),
+		body: `{"version":{user:backup.version},"language":"de"}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Deleting the company admin: not by itself.
+	"DELETE /api/2/users/{user_id}": {path: "/api/2/users/{user:cadmin}?version={user:cadmin.version}", setup: userVersion("cadmin"),
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/users/{user_id}/restore": {path: "/api/2/users/{user:ghost}/restore", setup: deletedUser,
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/users/{user_id}/access_policies": {path: "/api/2/users/{user:cadmin}/access_policies",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Changing the company admin's roles: not by itself.
+	"PUT /api/2/users/{user_id}/access_policies": {path: "/api/2/users/{user:cadmin}/access_policies",
+		body: `{"items":[{"role_id":"company_admin","tenant_id":"{customerA}"},{"role_id":"readonly_admin","tenant_id":"{customerA}"}]}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// The backup user sets its own password.
+	"POST /api/2/users/{user_id}/password": {path: "/api/2/users/{user:backup}/password", body: `{"password":"a-long-password-1"}`,
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 204,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/users/{user_id}/send-activation-email": {path: "/api/2/users/{user:backup}/send-activation-email",
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+}
+
+// TestAuthorizationMatrix sends each route's representative request as
+// every principal and checks the status against authzMatrix. A request
+// that may change state runs on a fresh env per principal; a GET runs on
+// one env per route.
+func TestAuthorizationMatrix(t *testing.T) {
+	routes := map[string]bool{}
+	for _, r := range (&httpapi.Server{}).Routes() {
+		key := r.Method + " " + r.Path
+		routes[key] = true
+		if _, ok := authzMatrix[key]; !ok {
+			t.Errorf("route %s has no row in authzMatrix", key)
+		}
+	}
+	keys := make([]string, 0, len(authzMatrix))
+	for key, c := range authzMatrix {
+		if !routes[key] {
+			t.Errorf("authzMatrix has a row for %s, which the server does not route", key)
+		}
+		known := map[string]bool{}
+		for _, p := range authzPrincipals {
+			known[p] = true
+			if _, ok := c.want[p]; !ok {
+				t.Errorf("row %s lacks principal %q", key, p)
+			}
+		}
+		for p := range c.want {
+			if !known[p] {
+				t.Errorf("row %s names principal %q, which is not in authzPrincipals", key, p)
+			}
+		}
+		keys = append(keys, key)
+	}
+	if t.Failed() {
+		return
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		c := authzMatrix[key]
+		method, _, _ := strings.Cut(key, " ")
+		t.Run(key, func(t *testing.T) {
+			t.Parallel()
+			var shared *env
+			if method == http.MethodGet {
+				shared = newEnv(t, stores[0].dsn(t))
+				if c.setup != nil {
+					c.setup(t, shared)
+				}
+			}
+			for _, p := range authzPrincipals {
+				name := p
+				if name == "" {
+					name = "none"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					e := shared
+					if e == nil {
+						e = newEnv(t, stores[0].dsn(t))
+						if c.setup != nil {
+							c.setup(t, e)
+						}
+					}
+					authzCell(t, e, method, c, p, shared == nil)
+				})
+			}
+		})
+	}
+}
+
+// authzCell sends a case's request as principal p and checks the answer.
+// On its own env (owned), a refused request must also leave the store as
+// it was.
+func authzCell(t *testing.T, e *env, method string, c authzCase, p string, owned bool) {
+	var before string
+	if owned {
+		before = e.snapshot()
+	}
+	path := authzFill(e, c.path)
+	ct := "application/json"
+	if c.form {
+		ct = "application/x-www-form-urlencoded"
+	}
+	status, contentType, body := authzDo(t, e, method, path, p, authzFill(e, c.body), ct)
+	if want := c.want[p]; status != want {
+		t.Errorf("%s %s as %q: status %d, want %d; body: %.300s", method, path, p, status, want, body)
+	}
+	if status >= 500 {
+		t.Fatalf("server error: %s", body)
+	}
+	answers := c.answers
+	if status >= 300 {
+		answers = "json" // errors are JSON on every route
+	}
+	switch answers {
+	case "html":
+		if !strings.HasPrefix(contentType, "text/html") {
+			t.Errorf("Content-Type %q, want an HTML page", contentType)
+		}
+	case "yaml":
+		if !strings.HasPrefix(contentType, "application/yaml") || len(body) == 0 {
+			t.Errorf("Content-Type %q and %d bytes, want a YAML document", contentType, len(body))
+		}
+	default:
+		if len(body) > 0 {
+			if !strings.HasPrefix(contentType, "application/json") {
+				t.Errorf("Content-Type %q, want application/json", contentType)
+			}
+			if !json.Valid(body) {
+				t.Fatalf("body is not JSON: %.300s", body)
+			}
+		}
+	}
+	if status >= 400 && !strings.Contains(c.path, "/idp/") {
+		var obj map[string]any
+		if err := json.Unmarshal(body, &obj); err != nil {
+			t.Fatalf("error body is not a JSON object: %v: %.300s", err, body)
+		}
+		checkErrorBody(t, obj)
+	}
+	if owned && status >= 400 {
+		if after := e.snapshot(); after != before {
+			t.Errorf("a refused %s changed the store:\nbefore:\n%s\nafter:\n%s", method, before, after)
+		}
+	}
+}
+
+// authzFill replaces {secret:x} and {token:x} with API client x's secret
+// (form-encoded) and bearer token, and {name} with the env's ids.
+func authzFill(e *env, s string) string {
+	var pairs []string
+	for name, secret := range e.secret {
+		pairs = append(pairs, "{secret:"+name+"}", url.QueryEscape(secret))
+	}
+	for name, a := range e.auth {
+		if tok, ok := strings.CutPrefix(a, "Bearer "); ok {
+			pairs = append(pairs, "{token:"+name+"}", tok)
+		}
+	}
+	return e.expand(strings.NewReplacer(pairs...).Replace(s))
+}
+
+// authzDo sends a request as principal p ("" for none), failing t (not the
+// env's test, which the request may outlive) on a transport error.
+func authzDo(t *testing.T, e *env, method, path, p, body, contentType string) (int, string, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if p != "" {
+		a, ok := e.auth[p]
+		if !ok {
+			t.Fatalf("no principal %q in the env", p)
+		}
+		req.Header.Set("Authorization", a)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), b
+}
+
+// authzRoot sends a JSON request as the root client, fails t unless the
+// status is want, and returns the decoded answer.
+func authzRoot(t *testing.T, e *env, method, path, body string, want int) map[string]any {
+	t.Helper()
+	status, _, b := authzDo(t, e, method, e.expand(path), "root", e.expand(body), "application/json")
+	if status != want {
+		t.Fatalf("setup: %s %s: status %d, want %d: %s", method, path, status, want, b)
+	}
+	var out map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("setup: %s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return out
+}
+
+// version renders the version of an answer.
+func version(t *testing.T, obj map[string]any) string {
+	t.Helper()
+	v, ok := obj["version"].(float64)
+	if !ok {
+		t.Fatalf("setup: no version in %v", obj)
+	}
+	return fmt.Sprint(int64(v))
+}
+
+// tenantVersion records the version of tenant name as {name.version}.
+func tenantVersion(name string) func(t *testing.T, e *env) {
+	return func(t *testing.T, e *env) {
+		e.ids[name+".version"] = version(t, authzRoot(t, e, "GET", "/api/2/tenants/{"+name+"}", "", 200))
+	}
+}
+
+// userVersion records the version of user name as {user:name.version}.
+func userVersion(name string) func(t *testing.T, e *env) {
+	return func(t *testing.T, e *env) {
+		e.ids["user:"+name+".version"] = version(t, authzRoot(t, e, "GET", "/api/2/users/{user:"+name+"}", "", 200))
+	}
+}
+
+// disabledUnit creates unitX, a disabled unit under customerA, deleted when
+// deleted is set, and records its id and version.
+func disabledUnit(deleted bool) func(t *testing.T, e *env) {
+	return func(t *testing.T, e *env) {
+		u := authzRoot(t, e, "POST", "/api/2/tenants", `{"name":"unitX","parent_id":"{customerA}","kind":"unit","enabled":false}`, 201)
+		e.ids["unitX"], e.ids["unitX.version"] = u["id"].(string), version(t, u)
+		if deleted {
+			authzRoot(t, e, "DELETE", "/api/2/tenants/{unitX}?version={unitX.version}", "", 204)
+		}
+	}
+}
+
+// deletedUser creates ghost, a user of customerA, and deletes it.
+func deletedUser(t *testing.T, e *env) {
+	u := authzRoot(t, e, "POST", "/api/2/users", `{"tenant_id":"{customerA}","login":"ghost","contact":{"email":"ghost@example.com"}}`, 200)
+	e.ids["user:ghost"] = u["id"].(string)
+	authzRoot(t, e, "DELETE", "/api/2/users/{user:ghost}?version="+version(t, u), "", 204)
+}

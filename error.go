@@ -33,6 +33,7 @@ const (
 	CodeVersionConflict    = "VersionConflict"
 	CodeTenantNotDisabled  = "1006" // deleting a tenant that is not disabled
 	CodeParentDeleted      = "ParentDeleted"
+	CodeQuotaVersion       = "QuotaVersionConflict" // a stale quota version; HTTP 426 as the vendor documents
 	CodeRequestTooLarge    = "RequestTooLarge"
 	CodeUnsupportedMedia   = "UnsupportedMediaType"
 	CodeMethodNotAllowed   = "MethodNotAllowed"

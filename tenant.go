@@ -67,6 +67,7 @@ type Tenant struct {
 	PricingMode             string
 	ProductionStartDate     *time.Time
 	BrandEnabled            bool
+	BrandUUID               string // id of the tenant's own brand, "" when it never had one
 	ExternalOperationStatus *string
 	EnhancedSecurity        bool
 	Contact                 Contact

@@ -3,6 +3,7 @@ package tenantd
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 )
 
 // BusinessBuyer is the one business type of users: a buyer receives quota
@@ -146,7 +147,7 @@ func ValidateNotifications(types []string) error {
 
 // ValidatePassword checks a new password's length.
 func ValidatePassword(pw string) error {
-	if len(pw) < MinPasswordLength {
+	if utf8.RuneCountInString(pw) < MinPasswordLength {
 		return Errorf(EINVALID, "the password must be at least %d characters long", MinPasswordLength)
 	}
 	if len(pw) > MaxPasswordLength {

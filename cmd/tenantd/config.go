@@ -74,6 +74,8 @@ type serveConfig struct {
 	purgeInterval   time.Duration
 	smtpURL         string
 	outboxInterval  time.Duration
+	trialInterval   time.Duration
+	clockOffset     time.Duration
 	shutdownTimeout time.Duration
 }
 

@@ -34,6 +34,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
 	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://[user:pass@]host[:port][?from=addr] or smtps://...; without it e-mail goes to the log")
 	fs.DurationVar(&cfg.outboxInterval, "outbox-interval", 2*time.Second, "how often to look for e-mail to deliver")
+	fs.DurationVar(&cfg.trialInterval, "trial-interval", time.Minute, "how often to switch tenants whose trial has ended to production")
+	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -55,6 +57,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	}
 	defer db.Close()
 	db.Retention = cfg.retention
+	if cfg.clockOffset != 0 {
+		offset := cfg.clockOffset
+		db.Now = func() time.Time { return time.Now().Add(offset) }
+		log.Warn("the clock is shifted", "offset", offset)
+	}
 	if _, err := db.EnsureRoot(ctx); err != nil {
 		return fmt.Errorf("create root tenant: %w", err)
 	}
@@ -90,7 +97,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	}
 	api := &httpapi.Server{
 		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
-		PublicURL: cfg.publicURL,
+		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
+		Brands: db, Upsell: db,
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -105,6 +113,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	var wg sync.WaitGroup
 	wg.Go(func() { jobs.RunPurge(jobCtx, db, cfg.purgeInterval, log) })
 	wg.Go(func() { jobs.RunOutbox(jobCtx, db, mailer, cfg.outboxInterval, log) })
+	wg.Go(func() { jobs.RunTrialExpiry(jobCtx, db, cfg.trialInterval, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

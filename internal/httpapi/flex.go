@@ -98,3 +98,24 @@ var (
 	reflectMap     = reflect.TypeFor[map[string]any]()
 	reflectStrings = reflect.TypeFor[[]string]()
 )
+
+// optInt is a nullable integer field: absent, null, or a number (or a
+// numeric string).
+type optInt struct {
+	V   *int64
+	Set bool
+}
+
+func (o *optInt) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(b, []byte("null")) {
+		o.V = nil
+		return nil
+	}
+	var f flexInt
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	o.V = &f.V
+	return nil
+}

@@ -38,6 +38,15 @@ func (s *Server) routes() []route {
 		{"PUT", b + "/clients/{client_id}", s.handleClientUpdate, false},
 		{"DELETE", b + "/clients/{client_id}", s.handleClientDelete, false},
 
+		{"GET", b + "/applications", s.handleApplications, false},
+		{"GET", b + "/applications/{application_id}", s.handleApplication, false},
+		{"POST", b + "/applications/{application_id}/bindings/tenants/{tenant_id}", s.handleBind, false},
+		{"DELETE", b + "/applications/{application_id}/bindings/tenants/{tenant_id}", s.handleUnbind, false},
+		{"GET", b + "/applications/{application_id}/settings/tenants/{tenant_id}", s.handleSettings, false},
+		{"GET", b + "/applications/{application_id}/settings/tenants/{tenant_id}/{setting_name}", s.handleSettingGet, false},
+		{"PUT", b + "/applications/{application_id}/settings/tenants/{tenant_id}/{setting_name}", s.handleSettingPut, false},
+		{"DELETE", b + "/applications/{application_id}/settings/tenants/{tenant_id}/{setting_name}", s.handleSettingDelete, false},
+
 		{"GET", b + "/tenants", s.handleTenantBatch, false},
 		{"POST", b + "/tenants", s.handleTenantCreate, false},
 		{"GET", b + "/tenants/{tenant_id}", s.handleTenantGet, false},
@@ -46,6 +55,24 @@ func (s *Server) routes() []route {
 		{"POST", b + "/tenants/{tenant_id}/restore", s.handleTenantRestore, false},
 		{"GET", b + "/tenants/{tenant_id}/children", s.handleTenantChildren, false},
 		{"GET", b + "/tenants/{tenant_id}/users", s.handleTenantUsers, false},
+		{"GET", b + "/tenants/applications", s.handleTenantsApplications, false},
+		{"GET", b + "/tenants/{tenant_id}/applications", s.handleTenantApplications, false},
+		{"GET", b + "/tenants/offering_items", s.handleSubtreeOfferingItems, false},
+		{"GET", b + "/tenants/{tenant_id}/offering_items", s.handleOfferingItems, false},
+		{"PUT", b + "/tenants/{tenant_id}/offering_items", s.handleOfferingItemsPut, false},
+		{"GET", b + "/tenants/{tenant_id}/offering_items/available_for_child", s.handleAvailableForChild, false},
+		{"GET", b + "/tenants/{tenant_id}/offering_items/pricing", s.handleItemPrices, false},
+		{"PUT", b + "/tenants/{tenant_id}/offering_items/pricing", s.handleItemPricesPut, false},
+		{"GET", b + "/tenants/{tenant_id}/edition", s.handleEditionCheck, false},
+		{"PUT", b + "/tenants/{tenant_id}/edition", s.handleEditionSwitch, false},
+		{"GET", b + "/tenants/{tenant_id}/pricing", s.handlePricing, false},
+		{"PUT", b + "/tenants/{tenant_id}/pricing", s.handlePricingPut, false},
+		{"POST", b + "/tenants/{tenant_id}/brand", s.handleBrandEnable, false},
+		{"GET", b + "/tenants/{tenant_id}/brand", s.handleBrandGet, false},
+		{"PUT", b + "/tenants/{tenant_id}/brand", s.handleBrandPut, false},
+		{"DELETE", b + "/tenants/{tenant_id}/brand", s.handleBrandDisable, false},
+		{"GET", b + "/tenants/{tenant_id}/brand/logo", s.handleLogoGet, false},
+		{"POST", b + "/tenants/{tenant_id}/brand/logo", s.handleLogoPost, false},
 		{"GET", b + "/search", s.handleSearch, false},
 
 		{"GET", b + "/users", s.handleUserBatch, false},
@@ -62,6 +89,7 @@ func (s *Server) routes() []route {
 		{"PUT", b + "/users/{user_id}/access_policies", s.handlePoliciesPut, false},
 		{"POST", b + "/users/{user_id}/password", s.handlePassword, false},
 		{"POST", b + "/users/{user_id}/send-activation-email", s.handleSendActivation, false},
+		{"GET", b + "/users/{user_id}/upsell", s.handleUpsell, false},
 	}
 }
 

@@ -29,14 +29,21 @@ type Pinger interface {
 // Server holds the services the API serves. Build it with its fields set,
 // then use Handler.
 type Server struct {
-	Tenants tenantd.TenantService
-	Clients tenantd.ClientService
-	Users   tenantd.UserService
-	SignIn  tenantd.SignInService
-	Auth    tenantd.AuthService
-	Store   Pinger
-	Signer  *auth.Signer
-	Logger  *slog.Logger
+	Tenants   tenantd.TenantService
+	Clients   tenantd.ClientService
+	Users     tenantd.UserService
+	SignIn    tenantd.SignInService
+	Auth      tenantd.AuthService
+	Catalog   *tenantd.Catalog
+	Apps      tenantd.ApplicationService
+	Settings  tenantd.SettingService
+	Offerings tenantd.OfferingService
+	Pricing   tenantd.PricingService
+	Brands    tenantd.BrandService
+	Upsell    tenantd.UpsellService
+	Store     Pinger
+	Signer    *auth.Signer
+	Logger    *slog.Logger
 	// PublicURL is the URL clients reach tenantd at (scheme and host, no
 	// path); discovery documents point there.
 	PublicURL string

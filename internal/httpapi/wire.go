@@ -179,6 +179,7 @@ type tenantJSON struct {
 	Enabled                 bool            `json:"enabled"`
 	CustomerID              *string         `json:"customer_id"`
 	BrandID                 *int64          `json:"brand_id"`
+	BrandUUID               *string         `json:"brand_uuid,omitempty"`
 	BrandEnabled            bool            `json:"brand_enabled"`
 	InternalTag             *string         `json:"internal_tag"`
 	Language                string          `json:"language"`
@@ -219,6 +220,9 @@ func tenantOut(t *tenantd.Tenant, withContacts bool) *tenantJSON {
 	}
 	if withContacts {
 		out.Contacts = []contactJSON{out.Contact}
+	}
+	if t.BrandUUID != "" {
+		out.BrandUUID = ptrTo(t.BrandUUID)
 	}
 	return out
 }

@@ -92,3 +92,28 @@ func deliver(ctx context.Context, o tenantd.Outbox, m tenantd.Mailer, e *tenantd
 	}
 	log.InfoContext(ctx, "e-mail sent", "id", e.ID, "to", e.To, "subject", e.Subject)
 }
+
+// TrialExpiry switches tenants whose trial has ended to production.
+type TrialExpiry interface {
+	SwitchDueToProduction(ctx context.Context) (int, error)
+}
+
+// RunTrialExpiry switches due tenants every interval until ctx is done.
+func RunTrialExpiry(ctx context.Context, p TrialExpiry, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := p.SwitchDueToProduction(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.ErrorContext(ctx, "switch tenants to production", "error", err)
+		case n > 0:
+			log.InfoContext(ctx, "switched tenants to production at the end of their trial", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -45,7 +45,7 @@ func findClient(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*ten
 	if !allowDeleted {
 		q += " AND c.deleted_at IS NULL"
 	}
-	c, path, err := scanClient(tx.queryRow(ctx, q, id))
+	c, path, err := scanClient(tx.queryRow(ctx, q+tx.forUpdate("c"), id))
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
 		return nil, "", tenantd.Errorf(tenantd.ENOTFOUND, "client %s not found", id)
 	}
@@ -111,7 +111,7 @@ func (db *DB) FindClientByID(ctx context.Context, id string) (*tenantd.Client, e
 		if !p.CanSee(path) {
 			return nil, tenantd.Errorf(tenantd.ENOTFOUND, "client %s not found", id)
 		}
-		return c, nil
+		return c, p.RequireRead()
 	})
 }
 
@@ -120,6 +120,9 @@ func (db *DB) FindClientByID(ctx context.Context, id string) (*tenantd.Client, e
 func (db *DB) FindClients(ctx context.Context, f tenantd.ClientFilter) ([]*tenantd.Client, error) {
 	p, err := reader(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.RequireRead(); err != nil {
 		return nil, err
 	}
 	return read(ctx, db, func(tx *Tx) ([]*tenantd.Client, error) {

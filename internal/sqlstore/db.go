@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/catalog"
 )
 
 // DB is a connection to a store. It implements the domain services.
@@ -44,13 +45,18 @@ type DB struct {
 	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps
 
 	passwords passwordCache
+	catalog   *tenantd.Catalog
 }
 
 // Open connects to the store named by dsn: a postgres:// or postgresql:// URL
 // selects PostgreSQL, anything else is the path of a SQLite database file
 // (its directory is created). Open does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now, writers: make(map[*Tx]time.Time)}
+	cat, err := catalog.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	db := &DB{Now: time.Now, writers: make(map[*Tx]time.Time), catalog: cat}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -95,6 +101,10 @@ func sqliteDSN(path, txlock string) string {
 	q.Set("_txlock", txlock)
 	return "file:" + path + "?" + q.Encode()
 }
+
+// Catalog returns the catalog of applications, settings and offering items
+// the store serves.
+func (db *DB) Catalog() *tenantd.Catalog { return db.catalog }
 
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
@@ -207,8 +217,33 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.q.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
-// write runs fn in a write transaction and commits it.
+// forUpdate is the clause that locks the rows of alias that a write
+// transaction reads, on PostgreSQL; SQLite's write transactions hold the
+// whole database already.
+func (tx *Tx) forUpdate(alias string) string {
+	if !tx.write || tx.db.dialect.name != "postgres" {
+		return ""
+	}
+	return " FOR UPDATE OF " + alias
+}
+
+// writeAttempts bounds how often a write transaction that PostgreSQL aborted
+// as a deadlock victim or serialization failure is tried.
+const writeAttempts = 3
+
+// write runs fn in a write transaction and commits it, trying again when
+// PostgreSQL aborted it to break a deadlock.
 func write[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := writeOnce(ctx, db, fn)
+		if errors.Is(err, errRetry) && attempt < writeAttempts {
+			continue
+		}
+		return v, err
+	}
+}
+
+func writeOnce[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
 	var zero T
 	tx, err := db.beginWrite(ctx)
 	if err != nil {

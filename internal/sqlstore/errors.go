@@ -17,6 +17,10 @@ import (
 // conflict their operation means.
 var errUnique = errors.New("unique constraint violated")
 
+// errRetry marks a transaction PostgreSQL aborted to break a deadlock or a
+// serialization conflict: running it again may succeed.
+var errRetry = errors.New("transaction aborted, retry")
+
 // classify folds driver errors into domain terms by their codes, never by
 // their message text: a missing row is ENOTFOUND, a unique violation wraps
 // errUnique, a lost connection is EUNAVAILABLE. Other errors pass unchanged.
@@ -39,6 +43,8 @@ func classify(err error) error {
 		switch pe.Code {
 		case "23505":
 			return fmt.Errorf("%w: %w", errUnique, err)
+		case "40001", "40P01":
+			return fmt.Errorf("%w: %w", errRetry, err)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
 			return tenantd.Errorf(tenantd.EUNAVAILABLE, "store unavailable")
 		}

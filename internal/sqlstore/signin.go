@@ -145,19 +145,18 @@ func insertOneTimeToken(ctx context.Context, tx *Tx, purpose, userID string, lif
 }
 
 // consumeOneTimeToken deletes a live token of purpose and returns its user.
+// The delete is what claims the token, so two concurrent uses cannot both
+// succeed.
 func consumeOneTimeToken(ctx context.Context, tx *Tx, purpose, token string) (string, error) {
 	var userID string
 	var expires int64
-	err := tx.queryRow(ctx, "SELECT user_id, expires_at FROM one_time_tokens WHERE token_hash = ? AND purpose = ?",
+	err := tx.queryRow(ctx, "DELETE FROM one_time_tokens WHERE token_hash = ? AND purpose = ? RETURNING user_id, expires_at",
 		secretHash(token), purpose).Scan(&userID, &expires)
 	if err == sql.ErrNoRows {
 		return "", unauthorized("the token is unknown or used")
 	}
 	if err != nil {
-		return "", fmt.Errorf("find one-time token: %w", classify(err))
-	}
-	if _, err := tx.exec(ctx, "DELETE FROM one_time_tokens WHERE token_hash = ?", secretHash(token)); err != nil {
-		return "", fmt.Errorf("consume one-time token: %w", err)
+		return "", fmt.Errorf("consume one-time token: %w", classify(err))
 	}
 	if !tx.now.Before(fromMicros(expires)) {
 		return "", unauthorized("the token has expired")

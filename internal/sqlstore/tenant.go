@@ -22,7 +22,8 @@ const tenantColumns = `t.id, t.parent_id, t.path, t.kind, t.name, t.enabled, t.v
 	t.update_lock_owner, t.ancestral_access, t.mfa_status, t.pricing_mode, t.production_start_date,
 	t.brand_enabled, t.external_operation_status, t.enhanced_security, t.contact, t.created_at,
 	t.updated_at, t.deleted_at,
-	EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = t.id AND c.id <> t.id AND c.deleted_at IS NULL)`
+	EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = t.id AND c.id <> t.id AND c.deleted_at IS NULL),
+	(SELECT b.id FROM brands b WHERE b.tenant_id = t.id)`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -31,7 +32,7 @@ func scanTenant(s scanner) (*tenantd.Tenant, error) {
 		t                                tenantd.Tenant
 		kind, contact                    string
 		customerID, internalTag, ownerID sql.NullString
-		lockOwner, extStatus             sql.NullString
+		lockOwner, extStatus, brandUUID  sql.NullString
 		productionStart, deletedAt       sql.NullInt64
 		createdAt, updatedAt             int64
 	)
@@ -39,7 +40,7 @@ func scanTenant(s scanner) (*tenantd.Tenant, error) {
 		&customerID, &internalTag, &t.Language, &ownerID, &t.DefaultIDPID, &t.UpdateLock.Enabled,
 		&lockOwner, &t.AncestralAccess, &t.MFAStatus, &t.PricingMode, &productionStart,
 		&t.BrandEnabled, &extStatus, &t.EnhancedSecurity, &contact, &createdAt,
-		&updatedAt, &deletedAt, &t.HasChildren)
+		&updatedAt, &deletedAt, &t.HasChildren, &brandUUID)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -48,6 +49,7 @@ func scanTenant(s scanner) (*tenantd.Tenant, error) {
 	t.UpdateLock.OwnerID, t.ExternalOperationStatus = fromNullString(lockOwner), fromNullString(extStatus)
 	t.ProductionStartDate, t.DeletedAt = fromNullMicros(productionStart), fromNullMicros(deletedAt)
 	t.CreatedAt, t.UpdatedAt = fromMicros(createdAt), fromMicros(updatedAt)
+	t.BrandUUID = brandUUID.String
 	if err := json.Unmarshal([]byte(contact), &t.Contact); err != nil {
 		return nil, fmt.Errorf("decode contact of tenant %s: %w", t.ID, err)
 	}
@@ -63,13 +65,11 @@ func principal(ctx context.Context) (*tenantd.Principal, error) {
 	return p, nil
 }
 
-// reader returns the principal of ctx if it may read its subtree.
+// reader returns the principal of a read. Whether its roles let it read
+// is checked once the object is known to be in its subtree (visibleTenant),
+// so that an object outside it is a 404 whatever the roles.
 func reader(ctx context.Context) (*tenantd.Principal, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return p, p.RequireRead()
+	return principal(ctx)
 }
 
 // writer returns the principal of ctx if it may change its subtree.
@@ -83,9 +83,19 @@ func writer(ctx context.Context) (*tenantd.Principal, error) {
 
 // findTenant returns the tenant with id, whoever may see it.
 func findTenant(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenantd.Tenant, error) {
+	return findTenantLocked(ctx, tx, id, allowDeleted, false)
+}
+
+// findTenantLocked is findTenant that, with lock, holds the tenant's row
+// for the rest of a write transaction, so that a concurrent writer waits
+// and then reads what this one wrote: a version check after it is sound.
+func findTenantLocked(ctx context.Context, tx *Tx, id string, allowDeleted, lock bool) (*tenantd.Tenant, error) {
 	q := "SELECT " + tenantColumns + " FROM tenants t WHERE t.id = ?"
 	if !allowDeleted {
 		q += " AND t.deleted_at IS NULL"
+	}
+	if lock {
+		q += tx.forUpdate("t")
 	}
 	t, err := scanTenant(tx.queryRow(ctx, q, id))
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
@@ -103,6 +113,9 @@ func visibleTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string,
 	if !p.CanSee(t.Path) {
 		return nil, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s not found", id)
 	}
+	if err := p.RequireRead(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -110,7 +123,7 @@ func visibleTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string,
 // principal: ENOTFOUND if there is none, EFORBIDDEN if it lies outside the
 // principal's subtree.
 func writableTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string) (*tenantd.Tenant, error) {
-	t, err := findTenant(ctx, tx, id, false)
+	t, err := findTenantLocked(ctx, tx, id, false, true)
 	if err != nil {
 		return nil, err
 	}
@@ -287,6 +300,9 @@ func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd
 		args := []any{p.TenantPath, subtreeUpper(p.TenantPath)}
 		switch {
 		case len(f.IDs) > 0:
+			if err := p.RequireRead(); err != nil {
+				return nil, err
+			}
 			where = append(where, "t.id IN ("+placeholders(len(f.IDs))+")")
 			for _, id := range f.IDs {
 				args = append(args, id)
@@ -700,7 +716,7 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		return err
 	}
 	_, err = write(ctx, db, func(tx *Tx) (struct{}, error) {
-		t, err := findTenant(ctx, tx, id, true)
+		t, err := findTenantLocked(ctx, tx, id, true, true)
 		if err != nil {
 			return struct{}{}, err
 		}

@@ -56,7 +56,7 @@ func findUser(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenan
 	if !allowDeleted {
 		q += " AND u.deleted_at IS NULL"
 	}
-	u, path, err := scanUser(tx.queryRow(ctx, q, id))
+	u, path, err := scanUser(tx.queryRow(ctx, q+tx.forUpdate("u"), id))
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
 		return nil, "", tenantd.Errorf(tenantd.ENOTFOUND, "user %s not found", id)
 	}
@@ -225,9 +225,6 @@ func (db *DB) FindUsers(ctx context.Context, f tenantd.UserFilter) (*tenantd.Use
 	if err != nil {
 		return nil, err
 	}
-	if err := p.RequireRead(); err != nil {
-		return nil, err
-	}
 	ts, err := db.safeTimestamp(ctx)
 	if err != nil {
 		return nil, err
@@ -241,6 +238,9 @@ func (db *DB) FindUsers(ctx context.Context, f tenantd.UserFilter) (*tenantd.Use
 		args := []any{p.TenantPath, subtreeUpper(p.TenantPath)}
 		switch {
 		case len(f.IDs) > 0:
+			if err := p.RequireRead(); err != nil {
+				return nil, err
+			}
 			where = append(where, "u.id IN ("+placeholders(len(f.IDs))+")")
 			for _, id := range f.IDs {
 				args = append(args, id)
@@ -319,9 +319,6 @@ func (db *DB) TenantUsers(ctx context.Context, tenantID string, grandChildren, a
 	if err != nil {
 		return nil, err
 	}
-	if err := p.RequireRead(); err != nil {
-		return nil, err
-	}
 	return read(ctx, db, func(tx *Tx) ([]string, error) {
 		t, err := visibleTenant(ctx, tx, p, tenantID, allowDeleted)
 		if err != nil {
@@ -385,7 +382,7 @@ func (db *DB) LoginTaken(ctx context.Context, login string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := p.RequireWrite(); err != nil {
+	if err := p.RequireRead(); err != nil {
 		return false, err
 	}
 	return read(ctx, db, func(tx *Tx) (bool, error) {

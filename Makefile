@@ -7,7 +7,7 @@ run:
 	go run ./cmd/tenantd serve
 
 test:
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 45m ./...
 
 lint:
 	@unformatted="$$(gofmt -l .)"; \

@@ -75,6 +75,7 @@ type serveConfig struct {
 	smtpURL         string
 	outboxInterval  time.Duration
 	trialInterval   time.Duration
+	reportInterval  time.Duration
 	clockOffset     time.Duration
 	shutdownTimeout time.Duration
 }

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://[user:pass@]host[:port][?from=addr] or smtps://...; without it e-mail goes to the log")
 	fs.DurationVar(&cfg.outboxInterval, "outbox-interval", 2*time.Second, "how often to look for e-mail to deliver")
 	fs.DurationVar(&cfg.trialInterval, "trial-interval", time.Minute, "how often to switch tenants whose trial has ended to production")
+	fs.DurationVar(&cfg.reportInterval, "report-interval", 5*time.Second, "how often to make the report runs that are due")
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -98,7 +99,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	api := &httpapi.Server{
 		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
 		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
-		Brands: db, Upsell: db,
+		Brands: db, Upsell: db, Usage: db, Events: db,
+		Reports: db,
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -114,6 +116,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	wg.Go(func() { jobs.RunPurge(jobCtx, db, cfg.purgeInterval, log) })
 	wg.Go(func() { jobs.RunOutbox(jobCtx, db, mailer, cfg.outboxInterval, log) })
 	wg.Go(func() { jobs.RunTrialExpiry(jobCtx, db, cfg.trialInterval, log) })
+	wg.Go(func() { jobs.RunReports(jobCtx, db, cfg.reportInterval, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

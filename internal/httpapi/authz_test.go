@@ -46,7 +46,7 @@ type authzCase struct {
 	// empty.
 	contentType string
 	// answers is what a successful answer holds: "json" (or nothing) when
-	// empty, "html", "yaml" or "image".
+	// empty, "html", "yaml", "image" or "file".
 	answers string
 	// setup prepares the target as the root client before the request.
 	setup func(t *testing.T, e *env)
@@ -187,6 +187,46 @@ var authzMatrix = map[string]authzCase{
 	// Applications (services) and their settings. The catalog is no
 	// tenant's data, but reading it is a read: the backup user reads only
 	// itself.
+	"GET /api/2/events": {path: "/api/2/events?tenant_id={customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Reports on customerA: read with read rights over it, changed with
+	// change rights; unitA's admin sits below it.
+	"POST /api/2/reports": {path: "/api/2/reports", body: repMonthly,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/reports/{report_id}": {path: "/api/2/reports/{m}", setup: authzReport(false),
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/reports/{report_id}": {path: "/api/2/reports/{m}", body: `{"schedule":{"enabled":false}}`, setup: authzReport(false),
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/reports/{report_id}": {path: "/api/2/reports/{m}?version={m.v}", setup: authzReport(false),
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/reports/{report_id}/stored": {path: "/api/2/reports/{m}/stored", setup: authzReport(false),
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/reports/{report_id}/stored/{stored_report_id}": {path: "/api/2/reports/{o}/stored/{o.s0}", setup: authzReport(true), answers: "file",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}/reports": {path: "/api/2/tenants/{customerA}/reports", setup: authzReport(false),
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Usage is reported by API clients only; it is read with read rights.
+	"PUT /api/2/tenants/usages": {path: "/api/2/tenants/usages", body: `{"items":[{"tenant_id":"{customerA}","offering_item":"pw_base_servers","usage_value":1}]}`,
+		want: authzWant{"root": 200, "padminA": 403, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/usages": {path: "/api/2/tenants/usages?tenants={customerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}/usages": {path: "/api/2/tenants/{customerA}/usages",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// Alerts: every user reads its own, readers their subtree's.
+	"GET /api/2/alerts": {path: "/api/2/alerts",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 	// The catalog of applications is readable by every principal.
 	"GET /api/2/applications": {path: "/api/2/applications",
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
@@ -447,6 +487,10 @@ func authzCell(t *testing.T, e *env, method string, c authzCase, p string, owned
 		if !strings.HasPrefix(contentType, "image/") || len(body) == 0 {
 			t.Errorf("Content-Type %q and %d bytes, want an image", contentType, len(body))
 		}
+	case "file":
+		if !strings.HasPrefix(contentType, "application/octet-stream") || len(body) == 0 {
+			t.Errorf("Content-Type %q and %d bytes, want a file", contentType, len(body))
+		}
 	case "yaml":
 		if !strings.HasPrefix(contentType, "application/yaml") || len(body) == 0 {
 			t.Errorf("Content-Type %q and %d bytes, want a YAML document", contentType, len(body))
@@ -633,6 +677,19 @@ func authzBrand(logo bool) func(t *testing.T, e *env) {
 				t.Fatalf("setup: upload a logo: status %d: %s", status, b)
 			}
 			authzTenantVersion("partnerA")(t, e)
+		}
+	}
+}
+
+// authzReport creates a monthly report on customerA as {m}; with once, also
+// a one-off report on customerA as {o}, made at once, its first stored file
+// as {o.s0}.
+func authzReport(once bool) func(t *testing.T, e *env) {
+	return func(t *testing.T, e *env) {
+		repCreate("m", "root", repMonthly)(e)
+		if once {
+			repCreate("o", "root", strings.Replace(repMonthly, `"type":"monthly"`, `"type":"once"`, 1))(e)
+			repRun("o")(e)
 		}
 	}
 }

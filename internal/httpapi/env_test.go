@@ -84,8 +84,8 @@ func newEnv(t testing.TB, dsn string) *env {
 	e := &env{t: t, db: db, signer: signer, ids: map[string]string{"root": root.ID, "unknown": tenantd.NewID()},
 		auth: map[string]string{}, secret: map[string]string{}}
 	api := &httpapi.Server{Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer,
-		Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
-		Brands: db, Upsell: db,
+		Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db, Reports: db,
+		Brands: db, Upsell: db, Usage: db, Events: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)

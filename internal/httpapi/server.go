@@ -41,6 +41,9 @@ type Server struct {
 	Pricing   tenantd.PricingService
 	Brands    tenantd.BrandService
 	Upsell    tenantd.UpsellService
+	Usage     tenantd.UsageService
+	Reports   tenantd.ReportService
+	Events    tenantd.EventService
 	Store     Pinger
 	Signer    *auth.Signer
 	Logger    *slog.Logger

@@ -350,41 +350,22 @@ func decodeCursor(s string) (batchQuery, error) {
 
 func parseBatchQuery(r *http.Request) (batchQuery, error) {
 	var q batchQuery
-	var err error
 	if after := r.URL.Query().Get("after"); after != "" {
 		return decodeCursor(after)
 	}
-	if q.IDs, err = idsParam(r, "uuids", 100); err != nil {
+	ids, name, id, err := selector(r, "uuids", "parent_id", "subtree_root_id")
+	if err != nil {
 		return q, err
 	}
-	if id, ok, err := idParam(r, "parent_id"); err != nil {
-		return q, err
-	} else if ok {
+	q.IDs = ids
+	switch name {
+	case "parent_id":
 		q.ParentID = &id
-	}
-	if id, ok, err := idParam(r, "subtree_root_id"); err != nil {
-		return q, err
-	} else if ok {
+	case "subtree_root_id":
 		q.SubtreeRootID = &id
 	}
-	n := 0
-	for _, set := range []bool{len(q.IDs) > 0, q.ParentID != nil, q.SubtreeRootID != nil} {
-		if set {
-			n++
-		}
-	}
-	if n == 0 {
-		return q, tenantd.Errorf(tenantd.EINVALID, "uuids is required without all of parent_id, subtree_root_id, after")
-	}
-	if n > 1 {
-		return q, tenantd.Errorf(tenantd.EINVALID, "uuids, parent_id and subtree_root_id exclude each other")
-	}
-	if v := r.URL.Query().Get("updated_since"); v != "" {
-		t, ok := parseTime(v)
-		if !ok {
-			return q, tenantd.Errorf(tenantd.EINVALID, "query parameter updated_since must be an RFC 3339 timestamp, not %q", v)
-		}
-		q.UpdatedSince = &t
+	if q.UpdatedSince, err = sinceParam(r); err != nil {
+		return q, err
 	}
 	if q.AllowDeleted, err = boolParam(r, "allow_deleted"); err != nil {
 		return q, err
@@ -397,12 +378,8 @@ func parseBatchQuery(r *http.Request) (batchQuery, error) {
 			return q, err
 		}
 	}
-	switch q.LOD = r.URL.Query().Get("lod"); q.LOD {
-	case "", "full", "basic", "stamps":
-	default:
-		return q, tenantd.Errorf(tenantd.EINVALID, "query parameter lod must be stamps, basic or full, not %q", q.LOD)
-	}
-	return q, nil
+	q.LOD, err = lodParam(r)
+	return q, err
 }
 
 func (s *Server) handleTenantBatch(w http.ResponseWriter, r *http.Request) error {

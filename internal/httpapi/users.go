@@ -351,38 +351,19 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 		}
 		return q, nil
 	}
-	var err error
-	if q.IDs, err = idsParam(r, "uuids", 100); err != nil {
+	ids, name, id, err := selector(r, "uuids", "tenant_id", "subtree_root_tenant_id")
+	if err != nil {
 		return q, err
 	}
-	if id, ok, err := idParam(r, "tenant_id"); err != nil {
-		return q, err
-	} else if ok {
+	q.IDs = ids
+	switch name {
+	case "tenant_id":
 		q.TenantID = &id
-	}
-	if id, ok, err := idParam(r, "subtree_root_tenant_id"); err != nil {
-		return q, err
-	} else if ok {
+	case "subtree_root_tenant_id":
 		q.SubtreeID = &id
 	}
-	n := 0
-	for _, set := range []bool{len(q.IDs) > 0, q.TenantID != nil, q.SubtreeID != nil} {
-		if set {
-			n++
-		}
-	}
-	if n == 0 {
-		return q, tenantd.Errorf(tenantd.EINVALID, "uuids is required without all of tenant_id, subtree_root_tenant_id, after")
-	}
-	if n > 1 {
-		return q, tenantd.Errorf(tenantd.EINVALID, "uuids, tenant_id and subtree_root_tenant_id exclude each other")
-	}
-	if v := r.URL.Query().Get("updated_since"); v != "" {
-		t, ok := parseTime(v)
-		if !ok {
-			return q, tenantd.Errorf(tenantd.EINVALID, "query parameter updated_since must be an RFC 3339 timestamp, not %q", v)
-		}
-		q.UpdatedSince = &t
+	if q.UpdatedSince, err = sinceParam(r); err != nil {
+		return q, err
 	}
 	if q.AllowDeleted, err = boolParam(r, "allow_deleted"); err != nil {
 		return q, err
@@ -390,10 +371,8 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	if q.Policies, err = boolParam(r, "with_access_policies"); err != nil {
 		return q, err
 	}
-	switch q.LOD = r.URL.Query().Get("lod"); q.LOD {
-	case "", "full", "basic", "stamps":
-	default:
-		return q, tenantd.Errorf(tenantd.EINVALID, "query parameter lod must be stamps, basic or full, not %q", q.LOD)
+	if q.LOD, err = lodParam(r); err != nil {
+		return q, err
 	}
 	return q, nil
 }

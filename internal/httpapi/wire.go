@@ -361,3 +361,57 @@ func pathID(r *http.Request, name string) (string, error) {
 	}
 	return v, nil
 }
+
+// selector reads the filters that pick what a batch listing lists: a list of
+// ids (listName) or one of the single-id parameters, exactly one of them.
+// It returns the ids, or the name and value of the single parameter given.
+func selector(r *http.Request, listName string, singles ...string) (ids []string, name, id string, err error) {
+	if ids, err = idsParam(r, listName, 100); err != nil {
+		return nil, "", "", err
+	}
+	n := 0
+	if len(ids) > 0 {
+		n++
+	}
+	for _, s := range singles {
+		v, ok, err := idParam(r, s)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if ok {
+			name, id = s, v
+			n++
+		}
+	}
+	all := strings.Join(append([]string{listName}, singles...), ", ")
+	switch {
+	case n == 0:
+		return nil, "", "", tenantd.Errorf(tenantd.EINVALID, "%s is required without all of %s, after", listName, strings.Join(singles, ", "))
+	case n > 1:
+		return nil, "", "", tenantd.Errorf(tenantd.EINVALID, "%s exclude each other", all)
+	}
+	return ids, name, id, nil
+}
+
+// sinceParam reads updated_since.
+func sinceParam(r *http.Request) (*time.Time, error) {
+	v := r.URL.Query().Get("updated_since")
+	if v == "" {
+		return nil, nil
+	}
+	t, ok := parseTime(v)
+	if !ok {
+		return nil, tenantd.Errorf(tenantd.EINVALID, "query parameter updated_since must be an RFC 3339 timestamp, not %q", v)
+	}
+	return &t, nil
+}
+
+// lodParam reads the level of detail of a batch listing.
+func lodParam(r *http.Request) (string, error) {
+	switch lod := r.URL.Query().Get("lod"); lod {
+	case "", "full", "basic", "stamps":
+		return lod, nil
+	default:
+		return "", tenantd.Errorf(tenantd.EINVALID, "query parameter lod must be stamps, basic or full, not %q", lod)
+	}
+}

@@ -117,3 +117,30 @@ func RunTrialExpiry(ctx context.Context, p TrialExpiry, interval time.Duration, 
 		}
 	}
 }
+
+// ReportRunner makes the report runs that are due.
+type ReportRunner interface {
+	RunDueReports(ctx context.Context) (int, error)
+}
+
+// RunReports makes due report runs every interval until ctx is done: one-off
+// reports soon after they are created, monthly ones on the first of each
+// month.
+func RunReports(ctx context.Context, r ReportRunner, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := r.RunDueReports(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.ErrorContext(ctx, "run due reports", "error", err)
+		case n > 0:
+			log.InfoContext(ctx, "ran reports", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

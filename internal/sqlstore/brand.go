@@ -232,18 +232,22 @@ func (db *DB) EnableBrand(ctx context.Context, tenantID string, version int64) (
 		if t.BrandEnabled {
 			return t, nil
 		}
+		before, err := brandStateOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
 		if err := bumpBrandTenant(ctx, tx, t, true); err != nil {
 			return nil, err
 		}
 		if t.BrandUUID != "" {
-			return t, nil
+			return t, auditBrand(ctx, tx, t, tenantd.ActionEnable, before)
 		}
 		t.BrandUUID = tenantd.NewID()
 		if _, err := tx.exec(ctx, "INSERT INTO brands (tenant_id, id, fields, flags, updated_at) VALUES (?, ?, '{}', '{}', ?)",
 			t.ID, t.BrandUUID, micros(tx.now)); err != nil {
 			return nil, fmt.Errorf("insert brand: %w", err)
 		}
-		return t, nil
+		return t, auditBrand(ctx, tx, t, tenantd.ActionEnable, before)
 	})
 }
 
@@ -261,10 +265,14 @@ func (db *DB) DisableBrand(ctx context.Context, tenantID string, version int64) 
 		if !t.BrandEnabled {
 			return t, nil
 		}
+		before, err := brandStateOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
 		if err := bumpBrandTenant(ctx, tx, t, false); err != nil {
 			return nil, err
 		}
-		return t, nil
+		return t, auditBrand(ctx, tx, t, tenantd.ActionDisable, before)
 	})
 }
 
@@ -301,6 +309,10 @@ func (db *DB) UpdateBrand(ctx context.Context, tenantID string, version int64, f
 		if err != nil {
 			return nil, err
 		}
+		before, err := brandStateOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
 		for name, v := range fields {
 			if v == "" {
 				delete(b.Fields, name)
@@ -325,6 +337,9 @@ func (db *DB) UpdateBrand(ctx context.Context, tenantID string, version int64, f
 		if _, err := tx.exec(ctx, "UPDATE brands SET fields = ?, flags = ?, updated_at = ? WHERE tenant_id = ?",
 			string(encFields), string(encFlags), micros(tx.now), t.ID); err != nil {
 			return nil, fmt.Errorf("update brand: %w", err)
+		}
+		if err := auditBrand(ctx, tx, t, tenantd.ActionUpdate, before); err != nil {
+			return nil, err
 		}
 		return t, nil
 	})
@@ -403,12 +418,19 @@ func (db *DB) SetLogo(ctx context.Context, tenantID string, version int64, image
 		if err != nil {
 			return nil, err
 		}
+		before, err := brandStateOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
 		if err := bumpBrandTenant(ctx, tx, t, true); err != nil {
 			return nil, err
 		}
 		if _, err := tx.exec(ctx, "UPDATE brands SET logo = ?, logo_type = ?, updated_at = ? WHERE tenant_id = ?",
 			image, mediaType, micros(tx.now), t.ID); err != nil {
 			return nil, fmt.Errorf("store logo: %w", err)
+		}
+		if err := auditBrand(ctx, tx, t, tenantd.ActionSetLogo, before); err != nil {
+			return nil, err
 		}
 		return t, nil
 	})

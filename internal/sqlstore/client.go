@@ -93,6 +93,10 @@ func (db *DB) CreateClient(ctx context.Context, cc *tenantd.ClientCreate) (*tena
 		if err != nil {
 			return nil, fmt.Errorf("insert client: %w", err)
 		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectClient, objectID: c.ID,
+			action: tenantd.ActionCreate, after: clientState(c)}); err != nil {
+			return nil, err
+		}
 		return c, nil
 	})
 }
@@ -185,6 +189,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u *tenantd.ClientUpda
 		if err != nil {
 			return nil, err
 		}
+		before := clientState(c)
 		if u.Data != nil {
 			c.Data = u.Data
 		}
@@ -209,6 +214,10 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u *tenantd.ClientUpda
 		if err != nil {
 			return nil, fmt.Errorf("update client: %w", err)
 		}
+		if err := audit(ctx, tx, change{tenantID: c.TenantID, objectType: tenantd.ObjectClient, objectID: c.ID,
+			action: tenantd.ActionUpdate, before: before, after: clientState(c)}); err != nil {
+			return nil, err
+		}
 		return c, nil
 	})
 }
@@ -228,6 +237,12 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		_, err = tx.exec(ctx, "UPDATE clients SET deleted_at = ?, deleted_with = ?, updated_at = ? WHERE id = ?", now, c.ID, now, c.ID)
 		if err != nil {
 			return struct{}{}, fmt.Errorf("delete client: %w", err)
+		}
+		before := clientState(c)
+		c.DeletedAt = &tx.now
+		if err := audit(ctx, tx, change{tenantID: c.TenantID, objectType: tenantd.ObjectClient, objectID: c.ID,
+			action: tenantd.ActionDelete, before: before, after: clientState(c)}); err != nil {
+			return struct{}{}, err
 		}
 		return struct{}{}, nil
 	})

@@ -163,8 +163,11 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 			return nil, classify(fmt.Errorf("begin: %w", err))
 		}
 	}
-	tx.now = db.Now().UTC().Truncate(time.Microsecond)
+	// The clock is read under the lock that safeTimestamp takes, so that no
+	// reader computes a safe timestamp between this read and the
+	// registration of the writer.
 	db.mu.Lock()
+	tx.now = db.Now().UTC().Truncate(time.Microsecond)
 	db.writers[tx] = tx.now
 	db.mu.Unlock()
 	return tx, nil
@@ -280,8 +283,8 @@ func read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, er
 // transaction that begins later stamps its rows after T. A listing read after
 // this call and a later listing of changes since T together miss nothing.
 func (db *DB) safeTimestamp(ctx context.Context) (time.Time, error) {
-	t := db.Now().UTC().Truncate(time.Microsecond)
 	db.mu.Lock()
+	t := db.Now().UTC().Truncate(time.Microsecond)
 	for _, w := range db.writers {
 		if w.Before(t) {
 			t = w

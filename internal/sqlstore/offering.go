@@ -184,6 +184,12 @@ func (db *DB) SetOfferingItems(ctx context.Context, tenantID string, changes []t
 		if err != nil {
 			return nil, err
 		}
+		// Recorded before the edition check: a change the check refuses
+		// rolls back with its event.
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectOfferingItems, objectID: t.ID,
+			action: tenantd.ActionUpdate, before: changedItemsState(current, changes), after: changedItemsState(items, changes)}); err != nil {
+			return nil, err
+		}
 		if t.Kind == tenantd.KindCustomer || t.Kind == tenantd.KindUnit {
 			if err := db.checkOneEdition(items); err != nil {
 				return nil, err
@@ -419,7 +425,15 @@ func (db *DB) SetItemPrices(ctx context.Context, tenantID string, prices []tenan
 				return nil, fmt.Errorf("set price: %w", err)
 			}
 		}
-		return itemPrices(ctx, tx, t.ID)
+		after, err := itemPrices(ctx, tx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectItemPrices, objectID: t.ID,
+			action: tenantd.ActionUpdate, before: pricesState(current, prices), after: pricesState(after, prices)}); err != nil {
+			return nil, err
+		}
+		return after, nil
 	})
 }
 
@@ -504,6 +518,7 @@ func (db *DB) SwitchEdition(ctx context.Context, tenantID, appID, target string)
 		if err != nil {
 			return result{}, err
 		}
+		before := editionState(appID, "", current)
 		cur := itemMap(current)
 		for _, name := range plan.Off {
 			if _, err := tx.exec(ctx, "UPDATE offering_items SET status = 0, updated_at = ? WHERE tenant_id = ? AND application_id = ? AND name = ?",
@@ -544,6 +559,10 @@ func (db *DB) SwitchEdition(ctx context.Context, tenantID, appID, target string)
 			if it.ApplicationID == appID {
 				mine = append(mine, it)
 			}
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectEdition, objectID: appID,
+			action: tenantd.ActionSwitch, before: before, after: editionState(appID, target, items)}); err != nil {
+			return result{}, err
 		}
 		return result{plan, mine}, nil
 	})

@@ -88,7 +88,15 @@ func (db *DB) UpdatePricing(ctx context.Context, tenantID string, u *tenantd.Pri
 				return nil, fmt.Errorf("version pricing: %w", err)
 			}
 		}
-		return db.pricing(ctx, tx, t)
+		after, err := db.pricing(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectPricing, objectID: t.ID,
+			action: tenantd.ActionUpdate, before: pricingState(cur), after: pricingState(after)}); err != nil {
+			return nil, err
+		}
+		return after, nil
 	})
 }
 
@@ -138,7 +146,20 @@ func (db *DB) SwitchDueToProduction(ctx context.Context) (int, error) {
 				return 0, err
 			}
 			for _, t := range due {
+				before, err := db.pricing(ctx, tx, t)
+				if err != nil {
+					return 0, err
+				}
 				if err := switchToProduction(ctx, tx, t, *t.ProductionStartDate, "trial-expiry"); err != nil {
+					return 0, err
+				}
+				t.PricingMode = tenantd.PricingProduction
+				after, err := db.pricing(ctx, tx, t)
+				if err != nil {
+					return 0, err
+				}
+				if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectPricing, objectID: t.ID,
+					action: tenantd.ActionUpdate, before: pricingState(before), after: pricingState(after), actor: &tenantd.SystemActor}); err != nil {
 					return 0, err
 				}
 			}

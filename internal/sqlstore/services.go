@@ -106,7 +106,15 @@ func (db *DB) BindApplication(ctx context.Context, appID, tenantID string) error
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, db.bind(ctx, tx, t, appID)
+		had, err := db.tenantApps(ctx, tx, t)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if err := db.bind(ctx, tx, t, appID); err != nil || had[appID] {
+			return struct{}{}, err
+		}
+		return struct{}{}, audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectBinding, objectID: appID,
+			action: tenantd.ActionBind, after: bindingState(appID)})
 	})
 	return err
 }
@@ -153,6 +161,10 @@ func (db *DB) UnbindApplication(ctx context.Context, appID, tenantID string) err
 		if err != nil {
 			return struct{}{}, err
 		}
+		had, err := db.tenantApps(ctx, tx, t)
+		if err != nil {
+			return struct{}{}, err
+		}
 		lo, hi := t.Path, subtreeUpper(t.Path)
 		if _, err := tx.exec(ctx, `DELETE FROM app_bindings WHERE application_id = ?
 			AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ?)`, appID, lo, hi); err != nil {
@@ -162,7 +174,11 @@ func (db *DB) UnbindApplication(ctx context.Context, appID, tenantID string) err
 			AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ?)`, micros(tx.now), appID, lo, hi); err != nil {
 			return struct{}{}, fmt.Errorf("turn items off: %w", err)
 		}
-		return struct{}{}, nil
+		if !had[appID] {
+			return struct{}{}, nil
+		}
+		return struct{}{}, audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectBinding, objectID: appID,
+			action: tenantd.ActionUnbind, before: bindingState(appID)})
 	})
 	return err
 }
@@ -304,6 +320,7 @@ func (db *DB) SetSetting(ctx context.Context, appID, tenantID, name string, v te
 		if err := tenantd.CheckSettingWrite(chain); err != nil {
 			return nil, err
 		}
+		before := settingState(appID, name, ownSetting(chain))
 		_, err = tx.exec(ctx, `INSERT INTO settings (tenant_id, application_id, name, value, locked, is_exclusive, updated_at)
 			VALUES (?,?,?,?,?,?,?) ON CONFLICT (tenant_id, application_id, name)
 			DO UPDATE SET value = excluded.value, locked = excluded.locked, is_exclusive = excluded.is_exclusive, updated_at = excluded.updated_at`,
@@ -311,7 +328,15 @@ func (db *DB) SetSetting(ctx context.Context, appID, tenantID, name string, v te
 		if err != nil {
 			return nil, fmt.Errorf("set setting: %w", err)
 		}
-		return db.resolve(ctx, tx, t, def)
+		rs, err := db.resolve(ctx, tx, t, def)
+		if err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectSetting, objectID: appID + "/" + name,
+			action: tenantd.ActionSet, before: before, after: settingState(appID, name, rs.Own)}); err != nil {
+			return nil, err
+		}
+		return rs, nil
 	})
 }
 
@@ -329,8 +354,16 @@ func (db *DB) DeleteSetting(ctx context.Context, appID, tenantID, name string) e
 		if _, err := db.settingTarget(ctx, tx, t, appID, name); err != nil {
 			return struct{}{}, err
 		}
+		chain, err := settingChain(ctx, tx, t, appID, name)
+		if err != nil {
+			return struct{}{}, err
+		}
 		_, err = tx.exec(ctx, "DELETE FROM settings WHERE tenant_id = ? AND application_id = ? AND name = ?", t.ID, appID, name)
-		return struct{}{}, err
+		if err != nil || ownSetting(chain) == nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectSetting, objectID: appID + "/" + name,
+			action: tenantd.ActionDelete, before: settingState(appID, name, ownSetting(chain))})
 	})
 	return err
 }

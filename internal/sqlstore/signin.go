@@ -248,7 +248,11 @@ func (db *DB) QueueActivationEmail(ctx context.Context, userID string, compose f
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, insertEmail(ctx, tx, compose(u, token))
+		if err := insertEmail(ctx, tx, compose(u, token)); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, audit(ctx, tx, change{tenantID: u.TenantID, objectType: tenantd.ObjectUser, objectID: u.ID,
+			action: tenantd.ActionSendActivation})
 	})
 	return err
 }
@@ -272,6 +276,13 @@ func (db *DB) Activate(ctx context.Context, token, password string) (*tenantd.Us
 		if err != nil {
 			return nil, unauthorized("the user no longer exists")
 		}
-		return u, setPassword(ctx, tx, u, hash)
+		before := userState(u)
+		if err := setPassword(ctx, tx, u, hash); err != nil {
+			return nil, err
+		}
+		// The holder of the activation link acts as the user.
+		return u, audit(ctx, tx, change{tenantID: u.TenantID, objectType: tenantd.ObjectUser, objectID: u.ID,
+			action: tenantd.ActionActivate, before: before, after: userState(u),
+			actor: &tenantd.Actor{Type: tenantd.PrincipalUser, ID: u.ID}})
 	})
 }

@@ -147,7 +147,12 @@ func (db *DB) EnsureRoot(ctx context.Context) (*tenantd.Tenant, error) {
 		if err := insertTenant(ctx, tx, root, true); err != nil {
 			return nil, err
 		}
-		return scanTenant(tx.queryRow(ctx, "SELECT "+tenantColumns+" FROM tenants t WHERE t.kind = 'root'"))
+		r, err := scanTenant(tx.queryRow(ctx, "SELECT "+tenantColumns+" FROM tenants t WHERE t.kind = 'root'"))
+		if err == nil && r.ID == id {
+			err = audit(ctx, tx, change{tenantID: r.ID, path: r.Path, objectType: tenantd.ObjectTenant, objectID: r.ID,
+				action: tenantd.ActionCreate, after: tenantState(r)})
+		}
+		return r, err
 	})
 }
 
@@ -247,6 +252,10 @@ func (db *DB) CreateTenant(ctx context.Context, c *tenantd.TenantCreate) (*tenan
 			t.Contact.Apply(c.Contact, tx.now)
 		}
 		if err := insertTenant(ctx, tx, t, false); err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectTenant, objectID: t.ID,
+			action: tenantd.ActionCreate, after: tenantState(t)}); err != nil {
 			return nil, err
 		}
 		return t, nil
@@ -480,6 +489,7 @@ func (db *DB) UpdateTenant(ctx context.Context, id string, u *tenantd.TenantUpda
 		if u.Version != t.Version {
 			return nil, versionConflict("tenant", t.ID, t.Version)
 		}
+		before := tenantState(t)
 		oldPath := t.Path
 		if err := applyTenantUpdate(ctx, tx, p, t, u); err != nil {
 			return nil, err
@@ -509,6 +519,10 @@ func (db *DB) UpdateTenant(ctx context.Context, id string, u *tenantd.TenantUpda
 			if err := moveSubtree(ctx, tx, oldPath, t.Path); err != nil {
 				return nil, err
 			}
+		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, movedFrom: oldPath, objectType: tenantd.ObjectTenant,
+			objectID: t.ID, action: tenantd.ActionUpdate, before: before, after: tenantState(t)}); err != nil {
+			return nil, err
 		}
 		return t, nil
 	})
@@ -685,6 +699,7 @@ func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error 
 			return struct{}{}, tenantd.CodedErrorf(tenantd.EINVALID, tenantd.CodeTenantNotDisabled,
 				"It is prohibited to delete a non-disabled tenant.").With("id", t.ID)
 		}
+		before := tenantState(t)
 		lo, hi := t.Path, subtreeUpper(t.Path)
 		now := micros(tx.now)
 		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = ?, deleted_with = ?, updated_at = ?
@@ -703,6 +718,9 @@ func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error 
 		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
 			WHERE path >= ? AND path < ? AND deleted_at IS NULL`, now, t.ID, now, lo, hi); err != nil {
 			return struct{}{}, fmt.Errorf("delete subtree: %w", err)
+		}
+		if err := auditTenant(ctx, tx, t.ID, tenantd.ActionDelete, before); err != nil {
+			return struct{}{}, err
 		}
 		return struct{}{}, nil
 	})
@@ -748,6 +766,7 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		if err != nil {
 			return struct{}{}, err
 		}
+		before := tenantState(t)
 		now := micros(tx.now)
 		if _, err := tx.exec(ctx, "UPDATE tenants SET name = ?, name_key = ? WHERE id = ?", name, nameKey(name), t.ID); err != nil {
 			return struct{}{}, fmt.Errorf("rename: %w", err)
@@ -755,6 +774,11 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = NULL, deleted_with = NULL, updated_at = ?, version = version + 1
 			WHERE deleted_with = ?`, now, with); err != nil {
 			return struct{}{}, fmt.Errorf("restore subtree: %w", classify(err))
+		}
+		// Recorded before the users come back: if a login was taken since,
+		// the whole restore rolls back, this event with it.
+		if err := auditTenant(ctx, tx, t.ID, tenantd.ActionRestore, before); err != nil {
+			return struct{}{}, err
 		}
 		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = NULL, deleted_with = NULL, updated_at = ? WHERE deleted_with = ?`,
 			now, with); err != nil {

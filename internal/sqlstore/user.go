@@ -170,6 +170,10 @@ func (db *DB) CreateUser(ctx context.Context, c *tenantd.UserCreate) (*tenantd.U
 		if err := insertUser(ctx, tx, u); err != nil {
 			return nil, err
 		}
+		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectUser, objectID: u.ID,
+			action: tenantd.ActionCreate, after: userState(u)}); err != nil {
+			return nil, err
+		}
 		return u, nil
 	})
 }
@@ -416,6 +420,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd *tenantd.UserUpdate
 		if u.Version != upd.Version {
 			return nil, versionConflict("user", u.ID, u.Version)
 		}
+		before := userState(u)
 		if err := applyUserUpdate(p, u, upd, self, tx); err != nil {
 			return nil, err
 		}
@@ -436,6 +441,10 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd *tenantd.UserUpdate
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update user: %w", err)
+		}
+		if err := audit(ctx, tx, change{tenantID: u.TenantID, path: path, objectType: tenantd.ObjectUser, objectID: u.ID,
+			action: tenantd.ActionUpdate, before: before, after: userState(u)}); err != nil {
+			return nil, err
 		}
 		return u, nil
 	})
@@ -543,10 +552,14 @@ func (db *DB) DeleteUser(ctx context.Context, id string, version int64) error {
 		if u.Version != version {
 			return struct{}{}, versionConflict("user", u.ID, u.Version)
 		}
+		before := userState(u)
 		now := micros(tx.now)
 		if _, err := tx.exec(ctx, "UPDATE users SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1 WHERE id = ?",
 			now, u.ID, now, u.ID); err != nil {
 			return struct{}{}, fmt.Errorf("delete user: %w", err)
+		}
+		if err := auditUser(ctx, tx, u.ID, tenantd.ActionDelete, before); err != nil {
+			return struct{}{}, err
 		}
 		return struct{}{}, endUserSessions(ctx, tx, u.ID)
 	})
@@ -590,6 +603,7 @@ func (db *DB) RestoreUser(ctx context.Context, id string) error {
 		if _, err := findTenant(ctx, tx, u.TenantID, false); err != nil {
 			return struct{}{}, tenantd.CodedErrorf(tenantd.ECONFLICT, tenantd.CodeParentDeleted, "the tenant of user %s is deleted: restore it first", id)
 		}
+		before := userState(u)
 		now := micros(tx.now)
 		_, err = tx.exec(ctx, "UPDATE users SET deleted_at = NULL, deleted_with = NULL, updated_at = ?, version = version + 1 WHERE id = ?", now, u.ID)
 		if errors.Is(err, errUnique) {
@@ -597,6 +611,9 @@ func (db *DB) RestoreUser(ctx context.Context, id string) error {
 		}
 		if err != nil {
 			return struct{}{}, fmt.Errorf("restore user: %w", err)
+		}
+		if err := auditUser(ctx, tx, u.ID, tenantd.ActionRestore, before); err != nil {
+			return struct{}{}, err
 		}
 		return struct{}{}, nil
 	})
@@ -706,7 +723,15 @@ func (db *DB) SetAccessPolicies(ctx context.Context, userID string, policies []t
 				return nil, fmt.Errorf("insert access policy: %w", err)
 			}
 		}
-		return accessPolicies(ctx, tx, u.ID)
+		after, err := accessPolicies(ctx, tx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, change{tenantID: u.TenantID, path: t.Path, objectType: tenantd.ObjectAccessPolicies, objectID: u.ID,
+			action: tenantd.ActionSet, before: policiesState(current), after: policiesState(after)}); err != nil {
+			return nil, err
+		}
+		return after, nil
 	})
 }
 
@@ -739,7 +764,12 @@ func (db *DB) SetPassword(ctx context.Context, userID, password string) error {
 				return struct{}{}, err
 			}
 		}
-		return struct{}{}, setPassword(ctx, tx, u, hash)
+		before := userState(u)
+		if err := setPassword(ctx, tx, u, hash); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, audit(ctx, tx, change{tenantID: u.TenantID, path: path, objectType: tenantd.ObjectUser, objectID: u.ID,
+			action: tenantd.ActionSetPassword, before: before, after: userState(u)})
 	})
 	return err
 }

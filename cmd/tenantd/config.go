@@ -1,13 +1,14 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // storeConfig names the store: a PostgreSQL URL, or a data directory that
@@ -17,7 +18,7 @@ type storeConfig struct {
 	dbURL   string
 }
 
-func (c *storeConfig) register(fs *flag.FlagSet) {
+func (c *storeConfig) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", "./tenantd-data", "directory of the embedded SQLite store")
 	fs.StringVar(&c.dbURL, "db", "", "PostgreSQL URL (postgres://...); overrides --data")
 }
@@ -42,7 +43,7 @@ type logConfig struct {
 	level  string
 }
 
-func (c *logConfig) register(fs *flag.FlagSet) {
+func (c *logConfig) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.format, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -78,8 +79,4 @@ type serveConfig struct {
 	reportInterval  time.Duration
 	clockOffset     time.Duration
 	shutdownTimeout time.Duration
-}
-
-func envName(flagName string) string {
-	return "TENANTD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }

@@ -1,15 +1,18 @@
-// Command tenantd is the tenantd server and its operator commands:
+// Command tenantd is the tenantd server, its operator commands and its
+// command line client:
 //
 //	tenantd serve      run the API server
 //	tenantd migrate    apply the store's schema migrations
 //	tenantd bootstrap  create a root API client and print its credentials
 //
-// Every flag has an environment variable of the same name in upper case
-// with a TENANTD_ prefix (--addr is TENANTD_ADDR); a flag wins over it.
+// Every flag of the server commands has an environment variable of the same
+// name in upper case with a TENANTD_ prefix (--addr is TENANTD_ADDR); a flag
+// wins over it.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,10 +21,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	a := &app{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	err := a.run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tenantd:", err)
-		os.Exit(1)
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintln(os.Stderr, "tenantd:", err)
+		}
+		os.Exit(exitCode(err))
 	}
 }

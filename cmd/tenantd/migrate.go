@@ -2,19 +2,32 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
+
+	"github.com/spf13/cobra"
 )
 
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func (a *app) newMigrateCmd() *cobra.Command {
 	var store storeConfig
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	store.register(fs)
-	if err := parseFlags(fs, args, getenv); err != nil {
-		return err
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the store's schema migrations",
+		Long: `Apply the schema migrations the store lacks and list every migration applied.
+tenantd serve applies them too.`,
+		Example: `  tenantd migrate --data /var/lib/tenantd
+  TENANTD_DB=postgres://tenantd@db/tenantd tenantd migrate`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{"go_flags": "true"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.migrate(cmd.Context(), store)
+		},
 	}
+	store.register(cmd.Flags())
+	bindEnv(cmd)
+	return cmd
+}
+
+func (a *app) migrate(ctx context.Context, store storeConfig) error {
 	dsn, err := store.dsn()
 	if err != nil {
 		return err
@@ -29,7 +42,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	for _, name := range applied {
-		fmt.Fprintln(stdout, "applied", name)
+		fmt.Fprintln(a.stdout, "applied", name)
 	}
 	return nil
 }

@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/internal/auth"
@@ -20,10 +20,24 @@ import (
 	"github.com/tenantd/tenantd/internal/sqlstore"
 )
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
+func (a *app) newServeCmd() *cobra.Command {
 	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server",
+		Long: `Run the API server on the embedded SQLite store (--data) or on PostgreSQL (--db).
+It applies the schema migrations first. SIGTERM stops it gracefully.`,
+		Example: `  tenantd serve
+  tenantd serve --addr :8080 --public-url https://accounts.example.com
+  TENANTD_DB=postgres://tenantd:secret@127.0.0.1/tenantd tenantd serve`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{"go_flags": "true"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), cfg)
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	cfg.store.register(fs)
 	cfg.log.register(fs)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
@@ -38,9 +52,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, _,
 	fs.DurationVar(&cfg.reportInterval, "report-interval", 5*time.Second, "how often to make the report runs that are due")
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
-	if err := parseFlags(fs, args, getenv); err != nil {
-		return err
-	}
+	bindEnv(cmd)
+	return cmd
+}
+
+func (a *app) serve(ctx context.Context, cfg serveConfig) error {
+	stderr := a.stderr
 	if cfg.tokenAlg != auth.RS256 && cfg.tokenAlg != auth.EdDSA {
 		return fmt.Errorf("--token-alg must be %s or %s", auth.RS256, auth.EdDSA)
 	}

@@ -428,7 +428,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Parallel()
 			var shared *env
 			if method == http.MethodGet {
-				shared = newEnv(t, stores[0].dsn(t))
+				shared = stores[0].env(t)
 				if c.setup != nil {
 					c.setup(t, shared)
 				}
@@ -442,7 +442,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Parallel()
 					e := shared
 					if e == nil {
-						e = newEnv(t, stores[0].dsn(t))
+						e = stores[0].env(t)
 						if c.setup != nil {
 							c.setup(t, e)
 						}

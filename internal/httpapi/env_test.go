@@ -2,15 +2,19 @@ package httpapi_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,15 +25,26 @@ import (
 	"github.com/tenantd/tenantd/internal/sqlstore"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if err := sqliteTemplate.remove(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
-// stores are the stores every API test runs on.
+// stores are the stores every API test runs on: dsn gives a new, empty
+// store, env a copy of the env fixture built once per test binary.
 var stores = []struct {
 	name string
 	dsn  func(t *testing.T) string
+	env  func(t *testing.T) *env
 }{
-	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "tenantd.db") }},
-	{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "tenantd.db") }, sqliteTemplate.env},
+	{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }, postgresEnv},
 }
 
 // env is a running tenantd API on a real store, with a tree of tenants,
@@ -57,7 +72,30 @@ type env struct {
 	secret map[string]string // client name → secret
 }
 
+// issuer is the issuer of the env's tokens.
+const issuer = "http://tenantd.test"
+
+// fixture is what buildFixture writes into a store: the names of its
+// objects and the credentials to act as them.
+type fixture struct {
+	ids    map[string]string
+	auth   map[string]string
+	secret map[string]string
+}
+
+// newEnv builds the env fixture in the new store dsn and serves it.
 func newEnv(t testing.TB, dsn string) *env {
+	t.Helper()
+	db := openEnvStore(t, dsn)
+	f, err := buildFixture(context.Background(), db)
+	if err != nil {
+		t.Fatalf("build the env fixture: %v", err)
+	}
+	return serveEnv(t, db, f)
+}
+
+// openEnvStore opens and migrates the store dsn for the rest of the test.
+func openEnvStore(t testing.TB, dsn string) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, dsn)
@@ -68,21 +106,18 @@ func newEnv(t testing.TB, dsn string) *env {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	root, err := db.EnsureRoot(ctx)
+	return db
+}
+
+// serveEnv serves the API on db, which holds the fixture f, for the rest of
+// the test.
+func serveEnv(t testing.TB, db *sqlstore.DB, f *fixture) *env {
+	t.Helper()
+	signer, err := envSigner(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := db.SigningKeys(ctx, auth.EdDSA, func() (*tenantd.SigningKey, error) { return auth.GenerateKey(auth.EdDSA, time.Now()) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	const issuer = "http://tenantd.test"
-	signer, err := auth.NewSigner(issuer, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, signer: signer, ids: map[string]string{"root": root.ID, "unknown": tenantd.NewID()},
-		auth: map[string]string{}, secret: map[string]string{}}
+	e := &env{t: t, db: db, signer: signer, ids: maps.Clone(f.ids), auth: maps.Clone(f.auth), secret: maps.Clone(f.secret)}
 	api := &httpapi.Server{Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer,
 		Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db, Reports: db,
 		Brands: db, Upsell: db, Usage: db, Events: db,
@@ -90,6 +125,33 @@ func newEnv(t testing.TB, dsn string) *env {
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)
 	api.PublicURL = e.srv.URL
+	return e
+}
+
+// envSigner signs with the store's EdDSA key, creating it in a new store.
+func envSigner(ctx context.Context, db *sqlstore.DB) (*auth.Signer, error) {
+	keys, err := db.SigningKeys(ctx, auth.EdDSA, func() (*tenantd.SigningKey, error) { return auth.GenerateKey(auth.EdDSA, time.Now()) })
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return auth.NewSigner(issuer, keys)
+}
+
+// buildFixture writes the env's tree into the empty, migrated store db.
+func buildFixture(ctx context.Context, db *sqlstore.DB) (*fixture, error) {
+	root, err := db.EnsureRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := envSigner(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	f := &fixture{ids: map[string]string{"root": root.ID, "unknown": tenantd.NewID()}, auth: map[string]string{}, secret: map[string]string{}}
+	token := func(s *auth.Signer, typ tenantd.PrincipalType, subject, tenantID, clientID string, issued time.Time) (string, error) {
+		return s.IssueAccessToken(&tenantd.TokenClaims{ID: tenantd.NewID(), Subject: subject, Type: typ,
+			TenantID: tenantID, ClientID: clientID, IssuedAt: issued, ExpiresAt: issued.Add(tenantd.TokenLifetime)})
+	}
 
 	sys := tenantd.NewContextWithPrincipal(ctx, &tenantd.Principal{Type: tenantd.PrincipalSystem, ID: "system", TenantID: root.ID, TenantPath: root.Path})
 	tenants := []struct{ name, parent string }{
@@ -99,23 +161,27 @@ func newEnv(t testing.TB, dsn string) *env {
 	kinds := map[string]tenantd.TenantKind{"partner": tenantd.KindPartner, "customer": tenantd.KindCustomer, "unit": tenantd.KindUnit}
 	for _, tn := range tenants {
 		kind := kinds[strings.TrimRight(tn.name, "ABS")]
-		created, err := db.CreateTenant(sys, &tenantd.TenantCreate{Name: tn.name, ParentID: e.ids[tn.parent], Kind: kind})
+		created, err := db.CreateTenant(sys, &tenantd.TenantCreate{Name: tn.name, ParentID: f.ids[tn.parent], Kind: kind})
 		if err != nil {
-			t.Fatalf("create %s: %v", tn.name, err)
+			return nil, fmt.Errorf("create %s: %w", tn.name, err)
 		}
-		e.ids[tn.name] = created.ID
+		f.ids[tn.name] = created.ID
 	}
 	for _, c := range []struct{ name, tenant string }{
 		{"root", "root"}, {"partnerA", "partnerA"}, {"partnerB", "partnerB"}, {"customerA", "customerA"},
 		{"suspended", "customerS"}, {"deleted", "partnerA"},
 	} {
-		client, err := db.CreateClient(sys, &tenantd.ClientCreate{Type: tenantd.ClientTypeAPI, TenantID: e.ids[c.tenant], TokenEndpointAuthMethod: "client_secret_basic"})
+		client, err := db.CreateClient(sys, &tenantd.ClientCreate{Type: tenantd.ClientTypeAPI, TenantID: f.ids[c.tenant], TokenEndpointAuthMethod: "client_secret_basic"})
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("create client %s: %w", c.name, err)
 		}
-		e.ids["client:"+c.name] = client.ID
-		e.secret[c.name] = client.Secret
-		e.auth[c.name] = "Bearer " + e.token(signer, client.ID, e.ids[c.tenant], time.Now())
+		f.ids["client:"+c.name] = client.ID
+		f.secret[c.name] = client.Secret
+		tok, err := token(signer, tenantd.PrincipalClient, client.ID, f.ids[c.tenant], client.ID, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		f.auth[c.name] = "Bearer " + tok
 	}
 	for _, u := range []struct{ name, tenant, role string }{
 		{"padminA", "partnerA", tenantd.RolePartnerAdmin}, {"padminB", "partnerB", tenantd.RolePartnerAdmin},
@@ -124,65 +190,169 @@ func newEnv(t testing.TB, dsn string) *env {
 		{"suspendedUser", "customerS", tenantd.RoleCompanyAdmin},
 	} {
 		email := u.name + "@example.com"
-		created, err := db.CreateUser(sys, &tenantd.UserCreate{TenantID: e.ids[u.tenant], Login: u.name,
+		created, err := db.CreateUser(sys, &tenantd.UserCreate{TenantID: f.ids[u.tenant], Login: u.name,
 			Contact: &tenantd.ContactUpdate{Fields: map[string]*string{"email": &email}}})
 		if err != nil {
-			t.Fatalf("create user %s: %v", u.name, err)
+			return nil, fmt.Errorf("create user %s: %w", u.name, err)
 		}
-		if _, err := db.SetAccessPolicies(sys, created.ID, []tenantd.AccessPolicy{{RoleID: u.role, TenantID: e.ids[u.tenant]}}); err != nil {
-			t.Fatalf("roles of %s: %v", u.name, err)
+		if _, err := db.SetAccessPolicies(sys, created.ID, []tenantd.AccessPolicy{{RoleID: u.role, TenantID: f.ids[u.tenant]}}); err != nil {
+			return nil, fmt.Errorf("roles of %s: %w", u.name, err)
 		}
-		e.ids["user:"+u.name] = created.ID
-		e.auth[u.name] = "Bearer " + e.userToken(signer, created.ID, e.ids[u.tenant])
+		f.ids["user:"+u.name] = created.ID
+		tok, err := token(signer, tenantd.PrincipalUser, created.ID, f.ids[u.tenant], "tenantd-public", time.Now())
+		if err != nil {
+			return nil, err
+		}
+		f.auth[u.name] = "Bearer " + tok
 	}
-	e.auth["basic"] = "Basic " + basic(e.ids["client:root"], e.secret["root"])
-	e.auth["basic-wrong"] = "Basic " + basic(e.ids["client:root"], "not-the-secret")
-	e.auth["expired"] = "Bearer " + e.token(signer, e.ids["client:root"], root.ID, time.Now().Add(-3*time.Hour))
+	f.auth["basic"] = "Basic " + basic(f.ids["client:root"], f.secret["root"])
+	f.auth["basic-wrong"] = "Basic " + basic(f.ids["client:root"], "not-the-secret")
+	expired, err := token(signer, tenantd.PrincipalClient, f.ids["client:root"], root.ID, f.ids["client:root"], time.Now().Add(-3*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	f.auth["expired"] = "Bearer " + expired
+	keys, err := db.SigningKeys(ctx, auth.EdDSA, nil)
+	if err != nil {
+		return nil, err
+	}
 	otherKey, err := auth.GenerateKey(auth.EdDSA, time.Now())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	otherKey.ID = keys[0].ID // same kid, another key: a forgery
 	forger, err := auth.NewSigner(issuer, []*tenantd.SigningKey{otherKey})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	e.auth["forged"] = "Bearer " + e.token(forger, e.ids["client:root"], root.ID, time.Now())
-	e.auth["garbage"] = "Bearer not.a.token"
+	forged, err := token(forger, tenantd.PrincipalClient, f.ids["client:root"], root.ID, f.ids["client:root"], time.Now())
+	if err != nil {
+		return nil, err
+	}
+	f.auth["forged"] = "Bearer " + forged
+	f.auth["garbage"] = "Bearer not.a.token"
 
 	// Suspend partnerS and delete a client after their tokens were issued.
-	s, err := db.FindTenantByID(sys, e.ids["partnerS"], false)
+	s, err := db.FindTenantByID(sys, f.ids["partnerS"], false)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if _, err := db.UpdateTenant(sys, s.ID, &tenantd.TenantUpdate{Version: s.Version, Enabled: ptr(false)}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	if err := db.DeleteClient(sys, e.ids["client:deleted"]); err != nil {
-		t.Fatal(err)
+	if err := db.DeleteClient(sys, f.ids["client:deleted"]); err != nil {
+		return nil, err
 	}
-	return e
+	return f, nil
 }
 
-func (e *env) token(s *auth.Signer, clientID, tenantID string, issued time.Time) string {
-	e.t.Helper()
-	tok, err := s.IssueAccessToken(&tenantd.TokenClaims{ID: tenantd.NewID(), Subject: clientID, Type: tenantd.PrincipalClient,
-		TenantID: tenantID, ClientID: clientID, IssuedAt: issued, ExpiresAt: issued.Add(tenantd.TokenLifetime)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+// templateEnv is a store of the env fixture that tests copy: building the
+// fixture (and migrating) for every test is what made the scenario tests
+// slow. Each test still gets a store of its own.
+type templateEnv struct {
+	once    sync.Once
+	dir     string // holds template.db
+	fixture *fixture
+	err     error
 }
 
-func (e *env) userToken(s *auth.Signer, userID, tenantID string) string {
-	e.t.Helper()
-	now := time.Now()
-	tok, err := s.IssueAccessToken(&tenantd.TokenClaims{ID: tenantd.NewID(), Subject: userID, Type: tenantd.PrincipalUser,
-		TenantID: tenantID, ClientID: "tenantd-public", IssuedAt: now, ExpiresAt: now.Add(tenantd.TokenLifetime)})
-	if err != nil {
-		e.t.Fatal(err)
+// sqliteTemplate is the SQLite template of the test binary; TestMain removes
+// its directory.
+var sqliteTemplate = &templateEnv{}
+
+// env returns an env on a copy of the SQLite template, built on first use.
+func (tm *templateEnv) env(t *testing.T) *env {
+	t.Helper()
+	tm.once.Do(func() { tm.fixture, tm.err = tm.build() })
+	if tm.err != nil {
+		t.Fatalf("build the SQLite env template: %v", tm.err)
 	}
-	return tok
+	dsn := filepath.Join(t.TempDir(), "tenantd.db")
+	if err := copyFile(dsn, filepath.Join(tm.dir, "template.db")); err != nil {
+		t.Fatal(err)
+	}
+	return serveEnv(t, openEnvStore(t, dsn), tm.fixture)
+}
+
+// build writes the fixture into a new SQLite store and vacuums it into
+// template.db, one file without a write-ahead log.
+func (tm *templateEnv) build() (*fixture, error) {
+	dir, err := os.MkdirTemp("", "httpapi-env-")
+	if err != nil {
+		return nil, err
+	}
+	tm.dir = dir
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(dir, "build.db"))
+	if err != nil {
+		return nil, err
+	}
+	err = db.Migrate(ctx)
+	var f *fixture
+	if err == nil {
+		f, err = buildFixture(ctx, db)
+	}
+	if err := errors.Join(err, db.Close()); err != nil {
+		return nil, err
+	}
+	return f, vacuumInto(filepath.Join(dir, "template.db"), filepath.Join(dir, "build.db"))
+}
+
+// remove removes the template's directory, if one was made.
+func (tm *templateEnv) remove() error {
+	if tm.dir == "" {
+		return nil
+	}
+	return os.RemoveAll(tm.dir)
+}
+
+// vacuumInto writes a copy of the SQLite database src to dst.
+func vacuumInto(dst, src string) error {
+	conn, err := sql.Open("sqlite", src)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Exec("VACUUM INTO ?", dst)
+	return err
+}
+
+func copyFile(dst, src string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
+}
+
+// pgFixture is the fixture of the PostgreSQL template, set by its build.
+var pgFixture struct {
+	sync.Mutex
+	f *fixture
+}
+
+// postgresEnv returns an env on a copy of the PostgreSQL template database.
+func postgresEnv(t *testing.T) *env {
+	t.Helper()
+	dsn := pgtest.NewDatabaseFrom(t, "httpapi-env", func(ctx context.Context, url string) error {
+		db, err := sqlstore.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		f, err := buildFixture(ctx, db)
+		pgFixture.Lock()
+		pgFixture.f = f
+		pgFixture.Unlock()
+		return err
+	})
+	pgFixture.Lock()
+	f := pgFixture.f
+	pgFixture.Unlock()
+	return serveEnv(t, openEnvStore(t, dsn), f)
 }
 
 func basic(id, secret string) string {

@@ -48,7 +48,7 @@ func TestToken(t *testing.T) {
 	for _, store := range stores {
 		t.Run(store.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, store.dsn(t))
+			e := store.env(t)
 			id, secret := e.ids["client:partnerA"], e.secret["partnerA"]
 
 			status, out := e.tokenRequest(url.Values{"grant_type": {"client_credentials"}}, basic(id, secret))
@@ -117,7 +117,7 @@ func TestTokenNarrowedToTenant(t *testing.T) {
 	for _, store := range stores {
 		t.Run(store.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, store.dsn(t))
+			e := store.env(t)
 			scope := "urn:acronis.com:tenant-id:" + e.ids["customerA"]
 			status, out := e.tokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
 				"assertion": {e.clientToken("partnerA")}, "scope": {scope}}, "")
@@ -140,7 +140,7 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	for _, store := range stores {
 		t.Run(store.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, store.dsn(t))
+			e := store.env(t)
 			tok := e.clientToken("partnerA")
 			e.auth["fresh"] = "Bearer " + tok
 			introspect := func(as, token string) map[string]any {

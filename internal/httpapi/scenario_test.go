@@ -36,7 +36,7 @@ func run(t *testing.T, scenarios []scenario) {
 			for _, sc := range scenarios {
 				t.Run(sc.name, func(t *testing.T) {
 					t.Parallel()
-					e := newEnv(t, store.dsn(t))
+					e := store.env(t)
 					if sc.setup != nil {
 						sc.setup(e)
 					}

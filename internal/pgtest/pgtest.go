@@ -12,7 +12,9 @@
 //
 // Test packages normally use the package-level helpers: Main, called from
 // TestMain, and NewDatabase, which hands each test a fresh database on a
-// cluster shared by the whole test binary. That shared cluster is
+// cluster shared by the whole test binary, and NewDatabaseFrom, which hands
+// each test a copy of a template database built once per binary (a migrated
+// schema, a fixture), much faster than building it again. That shared cluster is
 // package-level state, acceptable in a test-support package: it is guarded by
 // a mutex, started on first use and stopped by Main.
 package pgtest
@@ -313,6 +315,20 @@ func (c *Cluster) AdminURL() string {
 // the host, user and parameters of TENANTD_TEST_POSTGRES, and Stop drops the
 // database again.
 func (c *Cluster) CreateDatabase(ctx context.Context) (string, error) {
+	return c.createDatabase(ctx, "template0")
+}
+
+// CreateDatabaseFrom creates a new database with a unique name that is a
+// copy of the database template and returns its postgres:// URL, as
+// CreateDatabase does. PostgreSQL copies a database only while nobody is
+// connected to it: the caller must have closed every connection to template.
+func (c *Cluster) CreateDatabaseFrom(ctx context.Context, template string) (string, error) {
+	return c.createDatabase(ctx, template)
+}
+
+// createDatabase creates a database copied from template, whose name is
+// known to be a valid identifier.
+func (c *Cluster) createDatabase(ctx context.Context, template string) (string, error) {
 	u, err := url.Parse(c.adminURL)
 	if err != nil {
 		return "", fmt.Errorf("create database: %w", err)
@@ -335,7 +351,8 @@ func (c *Cluster) CreateDatabase(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("create database: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE template0"); err != nil {
+	q := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	if _, err := conn.Exec(ctx, q); err != nil {
 		return "", fmt.Errorf("create database: %w", err)
 	}
 	if c.proc == nil {
@@ -352,10 +369,18 @@ func (c *Cluster) CreateDatabase(ctx context.Context) (string, error) {
 // stopped by Main. A failed start is remembered so that later tests report
 // the same reason at once.
 var shared struct {
-	mu      sync.Mutex
-	inMain  bool     // Main is running the tests
-	cluster *Cluster // started cluster, if any
-	err     error    // why the cluster could not be started
+	mu        sync.Mutex
+	inMain    bool                 // Main is running the tests
+	cluster   *Cluster             // started cluster, if any
+	err       error                // why the cluster could not be started
+	templates map[string]*template // templates built for NewDatabaseFrom, by key
+}
+
+// template is a database that NewDatabaseFrom copies, built on first use.
+type template struct {
+	once sync.Once
+	name string // database name on the shared cluster
+	err  error  // why it could not be built
 }
 
 // Main runs a package's tests (call it from TestMain: os.Exit(pgtest.Main(m))) and stops the shared cluster afterwards, if one was started.
@@ -369,7 +394,7 @@ func Main(m *testing.M) int {
 
 	shared.mu.Lock()
 	c := shared.cluster
-	shared.inMain, shared.cluster, shared.err = false, nil, nil
+	shared.inMain, shared.cluster, shared.err, shared.templates = false, nil, nil, nil
 	shared.mu.Unlock()
 	if c != nil {
 		if err := c.Stop(); err != nil {
@@ -399,6 +424,70 @@ func NewDatabase(tb testing.TB) string {
 		tb.Fatalf("pgtest: %v", err)
 	}
 	return u
+}
+
+// NewDatabaseFrom returns the URL of a fresh database on the shared cluster
+// that is a copy of the template named key, as NewDatabase does for an empty
+// one. The first call with a key builds the template: it creates an empty
+// database and calls build with its URL; build fills it (migrates a schema,
+// inserts a fixture) and must close every connection it opened before it
+// returns. Later calls with the key, from any test of the binary, copy the
+// template, which takes a fraction of the time a build does; every test still
+// gets a database of its own. A failed build fails every test that asks for
+// the template, with the same reason.
+func NewDatabaseFrom(tb testing.TB, key string, build func(ctx context.Context, url string) error) string {
+	tb.Helper()
+	c, err := sharedCluster()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("pgtest: %v", err)
+		}
+		tb.Skipf("pgtest: postgres unavailable: %v", err)
+	}
+	tmpl := sharedTemplate(key)
+	tmpl.once.Do(func() { tmpl.name, tmpl.err = c.buildTemplate(build) })
+	if tmpl.err != nil {
+		tb.Fatalf("pgtest: template %s: %v", key, tmpl.err)
+	}
+	u, err := c.CreateDatabaseFrom(tb.Context(), tmpl.name)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return u
+}
+
+// sharedTemplate returns the template of key, registering it on first use.
+func sharedTemplate(key string) *template {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.templates == nil {
+		shared.templates = map[string]*template{}
+	}
+	t := shared.templates[key]
+	if t == nil {
+		t = &template{}
+		shared.templates[key] = t
+	}
+	return t
+}
+
+// buildTemplate creates an empty database, has build fill it and returns its
+// name. The build is bounded by sharedStartTimeout.
+func (c *Cluster) buildTemplate(build func(ctx context.Context, url string) error) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sharedStartTimeout)
+	defer cancel()
+	u, err := c.CreateDatabase(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := build(ctx, u); err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(parsed.Path, "/"), nil
 }
 
 // errNoMain is the reason given when NewDatabase is used without Main.

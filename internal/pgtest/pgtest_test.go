@@ -3,6 +3,8 @@ package pgtest_test
 import (
 	"context"
 	"os"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,5 +125,47 @@ func TestStartStop(t *testing.T) {
 	}
 	if _, err := c.CreateDatabase(ctx); err == nil {
 		t.Errorf("CreateDatabase after Stop succeeded")
+	}
+}
+
+func TestNewDatabaseFrom(t *testing.T) {
+	var builds atomic.Int32
+	build := func(ctx context.Context, url string) error {
+		builds.Add(1)
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `CREATE TABLE tenant (id bigint PRIMARY KEY, name text NOT NULL); INSERT INTO tenant VALUES (1, 'Root')`)
+		return err
+	}
+	// Copies made at once from one template each hold the template's rows
+	// and nothing another copy wrote.
+	urls := make([]string, 4)
+	t.Run("copies", func(t *testing.T) {
+		for i := range urls {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				urls[i] = pgtest.NewDatabaseFrom(t, "tenant-table", build)
+				conn := connect(t, urls[i])
+				var name string
+				if err := conn.QueryRow(t.Context(), `SELECT name FROM tenant WHERE id = 1`).Scan(&name); err != nil || name != "Root" {
+					t.Fatalf("template row in copy %d: %q, %v", i, name, err)
+				}
+				if _, err := conn.Exec(t.Context(), `INSERT INTO tenant VALUES ($1, 'mine')`, 100+i); err != nil {
+					t.Fatalf("insert into copy %d: %v", i, err)
+				}
+			})
+		}
+	})
+	if n := builds.Load(); n != 1 {
+		t.Errorf("template built %d times, want once", n)
+	}
+	for i, u := range urls {
+		var n int
+		if err := connect(t, u).QueryRow(t.Context(), `SELECT count(*) FROM tenant`).Scan(&n); err != nil || n != 2 {
+			t.Errorf("copy %d holds %d rows (%v), want its own and the template's", i, n, err)
+		}
 	}
 }

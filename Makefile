@@ -1,4 +1,4 @@
-.PHONY: build run test lint bench
+.PHONY: build run test lint bench generate
 
 build:
 	go build -o bin/tenantd ./cmd/tenantd
@@ -17,3 +17,6 @@ lint:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+generate:
+	go generate ./client

@@ -109,7 +109,7 @@ func TestAgainstTenantd(t *testing.T) {
 				t.Errorf("a missing tenant: %#v", err)
 			}
 			disabled := false
-			_, err = client.Check(c.UpdateTenantWithResponse(ctx, id, client.TenantPut{Enabled: &disabled, Version: got.JSON200.Version + 5}))
+			_, err = client.Check(c.UpdateTenantWithResponse(ctx, id, nil, client.TenantPut{Enabled: &disabled, Version: got.JSON200.Version + 5}))
 			if !errors.As(err, &apiErr) || !errors.Is(err, client.ErrConflict) || apiErr.Code != "VersionConflict" {
 				t.Fatalf("a stale version: %v", err)
 			}
@@ -147,6 +147,20 @@ func TestAgainstTenantd(t *testing.T) {
 			}
 			if !reflect.DeepEqual(seen, want) {
 				t.Errorf("iterated %d tenants %v, want the %d of the subtree", len(seen), seen, len(want))
+			}
+
+			// Dry runs: what suspending and deleting the partner would do.
+			current, _ := client.Check(c.FetchTenantWithResponse(ctx, id, nil))
+			im, err := c.DryRunUpdateTenant(ctx, id, client.TenantPut{Enabled: &disabled, Version: current.JSON200.Version})
+			if err != nil || im.Operation != client.TenantDryRunOperationSuspend || im.Tenants.Total != 6 || im.Move != nil {
+				t.Errorf("dry run of a suspension: %+v, %v", im, err)
+			}
+			if still, _ := client.Check(c.FetchTenantWithResponse(ctx, id, nil)); !still.JSON200.Enabled || still.JSON200.Version != current.JSON200.Version {
+				t.Errorf("the dry run changed the tenant: %+v", still.JSON200)
+			}
+			_, err = c.DryRunDeleteTenant(ctx, id, current.JSON200.Version)
+			if !errors.As(err, &apiErr) || apiErr.Code != "1006" {
+				t.Errorf("dry run of deleting an enabled tenant: %v", err)
 			}
 
 			// A user acting with the password grant.
@@ -361,7 +375,7 @@ func TestWarnings(t *testing.T) {
 		fmt.Fprint(w, `{}`)
 	}}
 	c, _ := startFake(t, f, client.WithWarningHandler(func(w client.Warning) { got = append(got, w) }))
-	if _, err := c.UpdateTenantWithResponse(context.Background(), "abc", client.TenantPut{Version: 1}); err != nil {
+	if _, err := c.UpdateTenantWithResponse(context.Background(), "abc", nil, client.TenantPut{Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	want := []client.Warning{

@@ -607,52 +607,52 @@ func (e ErrorSchemeErrorDomain) Valid() bool {
 
 // Defines values for EventAction.
 const (
-	Activate            EventAction = "activate"
-	Bind                EventAction = "bind"
-	Create              EventAction = "create"
-	Delete              EventAction = "delete"
-	Disable             EventAction = "disable"
-	Enable              EventAction = "enable"
-	Restore             EventAction = "restore"
-	SendActivationEmail EventAction = "send_activation_email"
-	Set                 EventAction = "set"
-	SetLogo             EventAction = "set_logo"
-	SetPassword         EventAction = "set_password"
-	Switch              EventAction = "switch"
-	Unbind              EventAction = "unbind"
-	Update              EventAction = "update"
+	EventActionActivate            EventAction = "activate"
+	EventActionBind                EventAction = "bind"
+	EventActionCreate              EventAction = "create"
+	EventActionDelete              EventAction = "delete"
+	EventActionDisable             EventAction = "disable"
+	EventActionEnable              EventAction = "enable"
+	EventActionRestore             EventAction = "restore"
+	EventActionSendActivationEmail EventAction = "send_activation_email"
+	EventActionSet                 EventAction = "set"
+	EventActionSetLogo             EventAction = "set_logo"
+	EventActionSetPassword         EventAction = "set_password"
+	EventActionSwitch              EventAction = "switch"
+	EventActionUnbind              EventAction = "unbind"
+	EventActionUpdate              EventAction = "update"
 )
 
 // Valid indicates whether the value is a known member of the EventAction enum.
 func (e EventAction) Valid() bool {
 	switch e {
-	case Activate:
+	case EventActionActivate:
 		return true
-	case Bind:
+	case EventActionBind:
 		return true
-	case Create:
+	case EventActionCreate:
 		return true
-	case Delete:
+	case EventActionDelete:
 		return true
-	case Disable:
+	case EventActionDisable:
 		return true
-	case Enable:
+	case EventActionEnable:
 		return true
-	case Restore:
+	case EventActionRestore:
 		return true
-	case SendActivationEmail:
+	case EventActionSendActivationEmail:
 		return true
-	case Set:
+	case EventActionSet:
 		return true
-	case SetLogo:
+	case EventActionSetLogo:
 		return true
-	case SetPassword:
+	case EventActionSetPassword:
 		return true
-	case Switch:
+	case EventActionSwitch:
 		return true
-	case Unbind:
+	case EventActionUnbind:
 		return true
-	case Update:
+	case EventActionUpdate:
 		return true
 	default:
 		return false
@@ -1220,6 +1220,45 @@ func (e TenantMfaStatus) Valid() bool {
 	case TenantMfaStatusForciblyDisabled:
 		return true
 	case TenantMfaStatusSetupRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TenantDryRunDryRun.
+const (
+	True TenantDryRunDryRun = true
+)
+
+// Valid indicates whether the value is a known member of the TenantDryRunDryRun enum.
+func (e TenantDryRunDryRun) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TenantDryRunOperation.
+const (
+	TenantDryRunOperationDelete         TenantDryRunOperation = "delete"
+	TenantDryRunOperationMove           TenantDryRunOperation = "move"
+	TenantDryRunOperationSuspend        TenantDryRunOperation = "suspend"
+	TenantDryRunOperationSuspendAndMove TenantDryRunOperation = "suspend_and_move"
+)
+
+// Valid indicates whether the value is a known member of the TenantDryRunOperation enum.
+func (e TenantDryRunOperation) Valid() bool {
+	switch e {
+	case TenantDryRunOperationDelete:
+		return true
+	case TenantDryRunOperationMove:
+		return true
+	case TenantDryRunOperationSuspend:
+		return true
+	case TenantDryRunOperationSuspendAndMove:
 		return true
 	default:
 		return false
@@ -3292,6 +3331,135 @@ type TenantBatch_Items struct {
 	union json.RawMessage
 }
 
+// TenantDryRun A tenantd extension: the blast radius of a suspension, a move or a
+// deletion of a tenant, answered to PUT or DELETE /tenants/{tenant_id}
+// with dry_run=true. The store computes it in the transaction that
+// would make the change, after the change's own checks passed, and
+// rolls everything back: nothing is changed, no event is recorded.
+// The counts are of the moment of the request.
+type TenantDryRun struct {
+	// ActiveTokens The credentials in use that a suspension or deletion makes stop
+	// working: each unexpired sign-in session of an affected user, and
+	// each affected API client that obtained an access token within
+	// the token lifetime (two hours). tenantd does not record the access
+	// tokens users obtain with the password grant, so they are not
+	// counted, but they stop working too. A move ends nothing; its count
+	// says what is in use in the moved subtree.
+	ActiveTokens int `json:"active_tokens"`
+
+	// APIClients The live API clients of the affected tenants, likewise.
+	APIClients int `json:"api_clients"`
+
+	// DryRun Always true; nothing was changed.
+	DryRun TenantDryRunDryRun `json:"dry_run"`
+
+	// Move For a move (and suspend_and_move), null otherwise: the old and the
+	// new parent, and what the moved tenant has that the new parent
+	// does not. The move keeps those, but under the new parent the
+	// tenant could not be given them again.
+	Move *TenantDryRun_Move `json:"move"`
+
+	// Operation What the request would do: suspend for enabled false, move for a
+	// new parent_id, suspend_and_move for both, delete for a DELETE.
+	Operation TenantDryRunOperation `json:"operation"`
+
+	// Quotas The offering items turned on with a quota in the affected tenants,
+	// each with how many of them have it, sorted by application id and
+	// name.
+	Quotas []TenantDryRun_Quotas `json:"quotas"`
+
+	// Retention For a deletion, null otherwise: how long POST
+	// /tenants/{tenant_id}/restore can bring the subtree back before it
+	// is purged for good.
+	Retention *TenantDryRun_Retention `json:"retention"`
+
+	// Services The applications bound to the affected tenants, each with how many
+	// of them have it, sorted by application id. A suspension stops
+	// them for those tenants; a deletion removes the bindings with the
+	// tenants.
+	Services []TenantDryRun_Services `json:"services"`
+
+	// TenantID The tenant the request names.
+	TenantID string `json:"tenant_id"`
+
+	// Tenants The tenants affected, the tenant itself included. For a
+	// suspension, the live tenants of the subtree that it locks out and
+	// that are not locked out already: none below a tenant of the
+	// subtree that is disabled already, and none at all when the tenant
+	// or one of its ancestors is disabled already. For a move or a
+	// deletion, every live tenant of the subtree.
+	Tenants TenantDryRun_Tenants `json:"tenants"`
+
+	// Users The live users of the affected tenants: locked out by a
+	// suspension, moved by a move, deleted (restorable during the
+	// retention period) by a deletion.
+	Users int `json:"users"`
+}
+
+// TenantDryRunDryRun Always true; nothing was changed.
+type TenantDryRunDryRun bool
+
+// TenantDryRun_Move_UnavailableOfferingItems defines model for TenantDryRun.Move.UnavailableOfferingItems.
+type TenantDryRun_Move_UnavailableOfferingItems struct {
+	ApplicationID string `json:"application_id"`
+	Name          string `json:"name"`
+}
+
+// TenantDryRun_Move For a move (and suspend_and_move), null otherwise: the old and the
+// new parent, and what the moved tenant has that the new parent
+// does not. The move keeps those, but under the new parent the
+// tenant could not be given them again.
+type TenantDryRun_Move struct {
+	FromParentID string `json:"from_parent_id"`
+	ToParentID   string `json:"to_parent_id"`
+
+	// UnavailableOfferingItems Offering items turned on for the moved tenant that are not turned on for the new parent.
+	UnavailableOfferingItems []TenantDryRun_Move_UnavailableOfferingItems `json:"unavailable_offering_items"`
+
+	// UnavailableServices Application ids bound to the moved tenant that the new parent is not bound to.
+	UnavailableServices []string `json:"unavailable_services"`
+}
+
+// TenantDryRunOperation What the request would do: suspend for enabled false, move for a
+// new parent_id, suspend_and_move for both, delete for a DELETE.
+type TenantDryRunOperation string
+
+// TenantDryRun_Quotas defines model for TenantDryRun.Quotas.
+type TenantDryRun_Quotas struct {
+	ApplicationID string `json:"application_id"`
+	Name          string `json:"name"`
+	Tenants       int    `json:"tenants"`
+}
+
+// TenantDryRun_Retention For a deletion, null otherwise: how long POST
+// /tenants/{tenant_id}/restore can bring the subtree back before it
+// is purged for good.
+type TenantDryRun_Retention struct {
+	// PeriodSeconds The server's retention period, in seconds.
+	PeriodSeconds int `json:"period_seconds"`
+
+	// RestorableUntil When a deletion made now stops being restorable.
+	RestorableUntil time.Time `json:"restorable_until"`
+}
+
+// TenantDryRun_Services defines model for TenantDryRun.Services.
+type TenantDryRun_Services struct {
+	ApplicationID string `json:"application_id"`
+	Tenants       int    `json:"tenants"`
+}
+
+// TenantDryRun_Tenants The tenants affected, the tenant itself included. For a
+// suspension, the live tenants of the subtree that it locks out and
+// that are not locked out already: none below a tenant of the
+// subtree that is disabled already, and none at all when the tenant
+// or one of its ancestors is disabled already. For a move or a
+// deletion, every live tenant of the subtree.
+type TenantDryRun_Tenants struct {
+	// ByKind The affected tenants by kind (partner, folder, customer, unit); kinds with none are absent.
+	ByKind map[string]int `json:"by_kind"`
+	Total  int            `json:"total"`
+}
+
 // TenantFull A tenant at lod=full (the default).
 type TenantFull struct {
 	AncestralAccess bool `json:"ancestral_access"`
@@ -3956,6 +4124,9 @@ type AvailableOnly = string
 // ClientID defines model for clientId.
 type ClientID = UUID
 
+// DryRun defines model for dryRun.
+type DryRun = bool
+
 // ForUI defines model for forUi.
 type ForUI = bool
 
@@ -4249,6 +4420,10 @@ type FetchTenantsUsagesBatchParams struct {
 type DeleteTenantParams struct {
 	// Version The current version of the tenant.
 	Version int `form:"version" json:"version"`
+
+	// DryRun A tenantd extension: check the change and answer what it would do
+	// (a tenantDryRun) without making it.
+	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
 }
 
 // FetchTenantParams defines parameters for FetchTenant.
@@ -4258,6 +4433,13 @@ type FetchTenantParams struct {
 
 	// AllowDeleted Include deleted objects.
 	AllowDeleted *AllowDeleted `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
+}
+
+// UpdateTenantParams defines parameters for UpdateTenant.
+type UpdateTenantParams struct {
+	// DryRun A tenantd extension: check the change and answer what it would do
+	// (a tenantDryRun) without making it.
+	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
 }
 
 // FetchAvailableTenantApplicationsParams defines parameters for FetchAvailableTenantApplications.
@@ -6094,6 +6276,12 @@ type ClientInterface interface {
 	// /tenants/{tenant_id}/restore brings them back during the retention
 	// period. Only a strict ancestor of the tenant may delete it.
 	//
+	// A tenantd extension: with dry_run=true the deletion is checked
+	// exactly as it would be made — the same errors, such as 1006 for an
+	// enabled tenant or 409 for a stale version — and answered with its
+	// blast radius and the retention period (a tenantDryRun) instead of
+	// being made.
+	//
 	// Corresponds with DELETE /tenants/{tenant_id} (the `DeleteTenant` operationId).
 	DeleteTenant(ctx context.Context, tenantID TenantID, params *DeleteTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6114,10 +6302,17 @@ type ClientInterface interface {
 	// moves the tenant with its subtree. enabled and parent_id are changed
 	// only from a strict ancestor of the tenant.
 	//
+	// A tenantd extension: with dry_run=true a suspension (enabled false)
+	// or a move (a new parent_id), or both, is checked exactly as it would
+	// be made — the same errors for the same requests — and answered with
+	// its blast radius (a tenantDryRun, Content-Type
+	// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+	// run of any other update is a 400.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-	UpdateTenantWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenant Update a tenant
 	//
@@ -6127,10 +6322,17 @@ type ClientInterface interface {
 	// moves the tenant with its subtree. enabled and parent_id are changed
 	// only from a strict ancestor of the tenant.
 	//
+	// A tenantd extension: with dry_run=true a suspension (enabled false)
+	// or a move (a new parent_id), or both, is checked exactly as it would
+	// be made — the same errors for the same requests — and answered with
+	// its blast radius (a tenantDryRun, Content-Type
+	// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+	// run of any other update is a 400.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-	UpdateTenant(ctx context.Context, tenantID TenantID, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenant(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchAvailableTenantApplications List the ids of a tenant's services
 	//
@@ -7885,6 +8087,12 @@ func (c *Raw) UpdateTenantsUsages(ctx context.Context, body UpdateTenantsUsagesJ
 // /tenants/{tenant_id}/restore brings them back during the retention
 // period. Only a strict ancestor of the tenant may delete it.
 //
+// A tenantd extension: with dry_run=true the deletion is checked
+// exactly as it would be made — the same errors, such as 1006 for an
+// enabled tenant or 409 for a stale version — and answered with its
+// blast radius and the retention period (a tenantDryRun) instead of
+// being made.
+//
 // Corresponds with DELETE /tenants/{tenant_id} (the `DeleteTenant` operationId).
 func (c *Raw) DeleteTenant(ctx context.Context, tenantID TenantID, params *DeleteTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteTenantRequest(c.Server, tenantID, params)
@@ -7925,11 +8133,18 @@ func (c *Raw) FetchTenant(ctx context.Context, tenantID TenantID, params *FetchT
 // moves the tenant with its subtree. enabled and parent_id are changed
 // only from a strict ancestor of the tenant.
 //
+// A tenantd extension: with dry_run=true a suspension (enabled false)
+// or a move (a new parent_id), or both, is checked exactly as it would
+// be made — the same errors for the same requests — and answered with
+// its blast radius (a tenantDryRun, Content-Type
+// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+// run of any other update is a 400.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-func (c *Raw) UpdateTenantWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantRequestWithBody(c.Server, tenantID, contentType, body)
+func (c *Raw) UpdateTenantWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantRequestWithBody(c.Server, tenantID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7948,11 +8163,18 @@ func (c *Raw) UpdateTenantWithBody(ctx context.Context, tenantID TenantID, conte
 // moves the tenant with its subtree. enabled and parent_id are changed
 // only from a strict ancestor of the tenant.
 //
+// A tenantd extension: with dry_run=true a suspension (enabled false)
+// or a move (a new parent_id), or both, is checked exactly as it would
+// be made — the same errors for the same requests — and answered with
+// its blast radius (a tenantDryRun, Content-Type
+// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+// run of any other update is a 400.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-func (c *Raw) UpdateTenant(ctx context.Context, tenantID TenantID, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantRequest(c.Server, tenantID, body)
+func (c *Raw) UpdateTenant(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantRequest(c.Server, tenantID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11061,6 +11283,18 @@ func NewDeleteTenantRequest(server string, tenantID TenantID, params *DeleteTena
 			}
 		}
 
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -11149,18 +11383,18 @@ func NewFetchTenantRequest(server string, tenantID TenantID, params *FetchTenant
 }
 
 // NewUpdateTenantRequest calls the generic UpdateTenant builder with application/json body
-func NewUpdateTenantRequest(server string, tenantID TenantID, body UpdateTenantJSONRequestBody) (*http.Request, error) {
+func NewUpdateTenantRequest(server string, tenantID TenantID, params *UpdateTenantParams, body UpdateTenantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTenantRequestWithBody(server, tenantID, "application/json", bodyReader)
+	return NewUpdateTenantRequestWithBody(server, tenantID, params, "application/json", bodyReader)
 }
 
 // NewUpdateTenantRequestWithBody constructs an http.Request for the UpdateTenant method, with any body, and a specified content type
-func NewUpdateTenantRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTenantRequestWithBody(server string, tenantID TenantID, params *UpdateTenantParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11183,6 +11417,33 @@ func NewUpdateTenantRequestWithBody(server string, tenantID TenantID, contentTyp
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
@@ -14119,6 +14380,12 @@ type ClientWithResponsesInterface interface {
 	// /tenants/{tenant_id}/restore brings them back during the retention
 	// period. Only a strict ancestor of the tenant may delete it.
 	//
+	// A tenantd extension: with dry_run=true the deletion is checked
+	// exactly as it would be made — the same errors, such as 1006 for an
+	// enabled tenant or 409 for a stale version — and answered with its
+	// blast radius and the retention period (a tenantDryRun) instead of
+	// being made.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /tenants/{tenant_id} (the `DeleteTenant` operationId).
@@ -14143,10 +14410,17 @@ type ClientWithResponsesInterface interface {
 	// moves the tenant with its subtree. enabled and parent_id are changed
 	// only from a strict ancestor of the tenant.
 	//
+	// A tenantd extension: with dry_run=true a suspension (enabled false)
+	// or a move (a new parent_id), or both, is checked exactly as it would
+	// be made — the same errors for the same requests — and answered with
+	// its blast radius (a tenantDryRun, Content-Type
+	// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+	// run of any other update is a 400.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-	UpdateTenantWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
+	UpdateTenantWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
 
 	// UpdateTenantWithResponse Update a tenant
 	//
@@ -14156,10 +14430,17 @@ type ClientWithResponsesInterface interface {
 	// moves the tenant with its subtree. enabled and parent_id are changed
 	// only from a strict ancestor of the tenant.
 	//
+	// A tenantd extension: with dry_run=true a suspension (enabled false)
+	// or a move (a new parent_id), or both, is checked exactly as it would
+	// be made — the same errors for the same requests — and answered with
+	// its blast radius (a tenantDryRun, Content-Type
+	// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+	// run of any other update is a 400.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-	UpdateTenantWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
+	UpdateTenantWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error)
 
 	// FetchAvailableTenantApplicationsWithResponse List the ids of a tenant's services
 	//
@@ -17312,6 +17593,8 @@ func (r UpdateTenantsUsagesResponse) ContentType() string {
 type DeleteTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationVndTenantdDryRunJSON200 the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
+	ApplicationVndTenantdDryRunJSON200 *TenantDryRun
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ErrorScheme
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -17322,6 +17605,11 @@ type DeleteTenantResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+}
+
+// GetApplicationVndTenantdDryRunJSON200 returns the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
+func (r DeleteTenantResponse) GetApplicationVndTenantdDryRunJSON200() *TenantDryRun {
+	return r.ApplicationVndTenantdDryRunJSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -17452,6 +17740,8 @@ type UpdateTenantResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Tenant
+	// ApplicationVndTenantdDryRunJSON200 the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
+	ApplicationVndTenantdDryRunJSON200 *TenantDryRun
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -17471,6 +17761,11 @@ type UpdateTenantResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r UpdateTenantResponse) GetJSON200() *Tenant {
 	return r.JSON200
+}
+
+// GetApplicationVndTenantdDryRunJSON200 returns the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
+func (r UpdateTenantResponse) GetApplicationVndTenantdDryRunJSON200() *TenantDryRun {
+	return r.ApplicationVndTenantdDryRunJSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -21148,6 +21443,12 @@ func (c *ClientWithResponses) UpdateTenantsUsagesWithResponse(ctx context.Contex
 // /tenants/{tenant_id}/restore brings them back during the retention
 // period. Only a strict ancestor of the tenant may delete it.
 //
+// A tenantd extension: with dry_run=true the deletion is checked
+// exactly as it would be made — the same errors, such as 1006 for an
+// enabled tenant or 409 for a stale version — and answered with its
+// blast radius and the retention period (a tenantDryRun) instead of
+// being made.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /tenants/{tenant_id} (the `DeleteTenant` operationId).
@@ -21184,11 +21485,18 @@ func (c *ClientWithResponses) FetchTenantWithResponse(ctx context.Context, tenan
 // moves the tenant with its subtree. enabled and parent_id are changed
 // only from a strict ancestor of the tenant.
 //
+// A tenantd extension: with dry_run=true a suspension (enabled false)
+// or a move (a new parent_id), or both, is checked exactly as it would
+// be made — the same errors for the same requests — and answered with
+// its blast radius (a tenantDryRun, Content-Type
+// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+// run of any other update is a 400.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-func (c *ClientWithResponses) UpdateTenantWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error) {
-	rsp, err := c.UpdateTenantWithBody(ctx, tenantID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error) {
+	rsp, err := c.UpdateTenantWithBody(ctx, tenantID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21203,11 +21511,18 @@ func (c *ClientWithResponses) UpdateTenantWithBodyWithResponse(ctx context.Conte
 // moves the tenant with its subtree. enabled and parent_id are changed
 // only from a strict ancestor of the tenant.
 //
+// A tenantd extension: with dry_run=true a suspension (enabled false)
+// or a move (a new parent_id), or both, is checked exactly as it would
+// be made — the same errors for the same requests — and answered with
+// its blast radius (a tenantDryRun, Content-Type
+// application/vnd.tenantd.dry-run+json) instead of being made. A dry
+// run of any other update is a 400.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id} (the `UpdateTenant` operationId).
-func (c *ClientWithResponses) UpdateTenantWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error) {
-	rsp, err := c.UpdateTenant(ctx, tenantID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantParams, body UpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantResponse, error) {
+	rsp, err := c.UpdateTenant(ctx, tenantID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -24141,6 +24456,13 @@ func ParseDeleteTenantResponse(rsp *http.Response) (*DeleteTenantResponse, error
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TenantDryRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndTenantdDryRunJSON200 = &dest
+
 	case rsp.StatusCode == 204:
 		break // No content-type
 
@@ -24252,12 +24574,19 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
 		var dest Tenant
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/vnd.tenantd.dry-run+json" && rsp.StatusCode == 200:
+		var dest TenantDryRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndTenantdDryRunJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest

@@ -60,7 +60,7 @@ func run(t *testing.T, scenarios []scenario) {
 						}
 					}
 					var obj map[string]any
-					if len(body) > 0 && strings.HasPrefix(contentType, "application/json") {
+					if len(body) > 0 && (strings.HasPrefix(contentType, "application/json") || strings.Contains(contentType, "+json")) {
 						if err := json.Unmarshal(body, &obj); err != nil {
 							t.Fatalf("body is not a JSON object: %v: %s", err, body)
 						}

@@ -44,6 +44,7 @@ type Server struct {
 	Usage     tenantd.UsageService
 	Reports   tenantd.ReportService
 	Events    tenantd.EventService
+	DryRun    tenantd.DryRunService
 	Store     Pinger
 	Signer    *auth.Signer
 	Logger    *slog.Logger

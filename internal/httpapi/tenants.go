@@ -252,6 +252,20 @@ func (s *Server) handleTenantUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if dry, err := dryRunParam(r); err != nil {
+		return err
+	} else if dry {
+		dr, err := s.dryRunner()
+		if err != nil {
+			return err
+		}
+		im, err := dr.DryRunUpdateTenant(r.Context(), id, u)
+		if err != nil {
+			return err
+		}
+		writeDryRun(w, im)
+		return nil
+	}
 	t, err := s.Tenants.UpdateTenant(r.Context(), id, u)
 	if err != nil {
 		return err
@@ -281,6 +295,20 @@ func (s *Server) handleTenantDelete(w http.ResponseWriter, r *http.Request) erro
 	version, err := versionParam(r)
 	if err != nil {
 		return err
+	}
+	if dry, err := dryRunParam(r); err != nil {
+		return err
+	} else if dry {
+		dr, err := s.dryRunner()
+		if err != nil {
+			return err
+		}
+		im, err := dr.DryRunDeleteTenant(r.Context(), id, version)
+		if err != nil {
+			return err
+		}
+		writeDryRun(w, im)
+		return nil
 	}
 	if err := s.Tenants.DeleteTenant(r.Context(), id, version); err != nil {
 		return err

@@ -253,9 +253,17 @@ func writeOnce[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (
 		return zero, err
 	}
 	defer tx.Rollback()
+	d, dry := ctx.Value(dryRunKey{}).(*dryRun)
+	if dry {
+		d.measured, d.err = d.measure(tx)
+	}
 	v, err := fn(tx)
 	if err != nil {
 		return zero, err
+	}
+	if dry {
+		// A dry run: what fn did is rolled back.
+		return v, nil
 	}
 	if err := tx.Commit(); err != nil {
 		return zero, err

@@ -24,7 +24,7 @@ type app struct {
 const (
 	exitOK    = 0
 	exitError = 1
-	exitUsage = 2
+	exitUsage = 2 // exitNotFound and exitConflict are in cli.go
 )
 
 // usageError is a command line the command cannot run: an unknown command
@@ -118,6 +118,8 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newServeCmd(),
 		a.newMigrateCmd(),
 		a.newBootstrapCmd(),
+		a.newLoginCmd(),
+		a.newTenantsCmd(),
 	)
 	return root
 }

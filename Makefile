@@ -1,4 +1,4 @@
-.PHONY: build run test lint bench generate
+.PHONY: build run test lint bench generate fuzz
 
 build:
 	go build -o bin/tenantd ./cmd/tenantd
@@ -20,3 +20,19 @@ bench:
 
 generate:
 	go generate ./client
+
+# fuzz runs every fuzz target for FUZZTIME each (the seeds alone run in
+# `make test`) and prints the executions of each; TENANTD_FUZZ_STORES=sqlite,postgres
+# fuzzes on both stores at once.
+FUZZTIME ?= 30s
+FUZZ_PACKAGES ?= ./internal/httpapi
+fuzz:
+	@set -e; mkdir -p bin; : > bin/fuzz.log; \
+	for pkg in $(FUZZ_PACKAGES); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg > bin/fuzz-target.log 2>&1 || { cat bin/fuzz-target.log; exit 1; }; \
+			execs=$$(grep -o 'execs: [0-9]*' bin/fuzz-target.log | tail -1 | cut -d' ' -f2); \
+			echo "$$target $${execs:-0}" | tee -a bin/fuzz.log; \
+		done; \
+	done; \
+	awk '{n++; s+=$$2} END {printf "%d targets, %d executions, 0 failures\n", n, s}' bin/fuzz.log

@@ -56,9 +56,13 @@ func parseItemFilter(r *http.Request) (itemFilter, error) {
 	if q.Has("edition") {
 		f.edition = q.Get("edition")
 	}
-	if v := q.Get("usage_names"); v != "" {
+	names, err := listParam(r, "usage_names", maxListItems)
+	if err != nil {
+		return f, err
+	}
+	if names != nil {
 		f.usageNames = map[string]bool{}
-		for _, n := range strings.Split(v, ",") {
+		for _, n := range names {
 			f.usageNames[n] = true
 		}
 	}
@@ -247,7 +251,8 @@ func (s *Server) handleSubtreeOfferingItems(w http.ResponseWriter, r *http.Reque
 	}
 	var q query
 	if after := r.URL.Query().Get("after"); after != "" {
-		if err := decodeOpaque(after, &q); err != nil || !tenantd.ValidID(q.Root) {
+		if err := decodeOpaque(after, &q); err != nil || !tenantd.ValidID(q.Root) || q.Limit < 1 || q.Limit > 5000 ||
+			len(q.UsageNames) > maxListItems || len(q.Editions) > maxListItems || len(q.Names) > maxListItems {
 			return tenantd.Errorf(tenantd.EINVALID, "query parameter after is not a cursor this server issued")
 		}
 	} else {
@@ -259,13 +264,15 @@ func (s *Server) handleSubtreeOfferingItems(w http.ResponseWriter, r *http.Reque
 			return tenantd.Errorf(tenantd.EINVALID, "query parameter subtree_root_tenant_id is required")
 		}
 		q.Root = root
-		split := func(name string) []string {
-			if v := r.URL.Query().Get(name); v != "" {
-				return strings.Split(v, ",")
-			}
-			return nil
+		if q.UsageNames, err = listParam(r, "usage_names", maxListItems); err != nil {
+			return err
 		}
-		q.UsageNames, q.Editions, q.Names = split("usage_names"), split("editions"), split("offering_items")
+		if q.Editions, err = listParam(r, "editions", maxListItems); err != nil {
+			return err
+		}
+		if q.Names, err = listParam(r, "offering_items", maxListItems); err != nil {
+			return err
+		}
 		if q.AllowDeleted, err = boolParam(r, "allow_deleted"); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,10 @@ import (
 
 // maxBodyBytes bounds every request body.
 const maxBodyBytes = 1 << 20
+
+// maxJSONDepth bounds how deeply the arrays and objects of a request body
+// nest; the deepest body of the API nests four levels.
+const maxJSONDepth = 32
 
 // statusOf maps each error kind to its HTTP status: the one table of it.
 var statusOf = map[tenantd.Kind]int{
@@ -91,8 +96,9 @@ func encode(w http.ResponseWriter, status int, v any) {
 }
 
 // decode reads the JSON body of r into v. It refuses another media type,
-// a body over maxBodyBytes, malformed JSON, fields v does not know, values
-// of the wrong type and anything after the first value.
+// a body over maxBodyBytes, one nesting deeper than maxJSONDepth, malformed
+// JSON, fields v does not know, values of the wrong type and anything after
+// the first value.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -100,18 +106,49 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return tenantd.Errorf(tenantd.EUNSUPPORTED, "the request body must be application/json, not %q", ct)
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := checkDepth(body, maxJSONDepth); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return tenantd.Errorf(tenantd.EINVALID, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// checkDepth refuses JSON whose arrays and objects nest deeper than max,
+// before a decoder recurses into it. It looks only at brackets outside
+// strings; whether the JSON is well-formed is the decoder's to say.
+func checkDepth(b []byte, max int) error {
+	depth, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				return tenantd.Errorf(tenantd.EINVALID, "the request body nests deeper than %d levels", max)
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
 	}
 	return nil
 }

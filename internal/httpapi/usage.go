@@ -140,19 +140,25 @@ func usageOut(u tenantd.Usage) usageJSON {
 // left out.
 type usageFilter struct{ usageNames, editions map[string]bool }
 
-func parseUsageFilter(r *http.Request) usageFilter {
-	set := func(name string) map[string]bool {
-		v := r.URL.Query().Get(name)
-		if v == "" {
-			return nil
+func parseUsageFilter(r *http.Request) (usageFilter, error) {
+	set := func(name string) (map[string]bool, error) {
+		list, err := listParam(r, name, maxListItems)
+		if list == nil || err != nil {
+			return nil, err
 		}
 		m := map[string]bool{}
-		for _, x := range strings.Split(v, ",") {
+		for _, x := range list {
 			m[strings.TrimSpace(x)] = true
 		}
-		return m
+		return m, nil
 	}
-	return usageFilter{usageNames: set("usage_names"), editions: set("editions")}
+	var f usageFilter
+	var err error
+	if f.usageNames, err = set("usage_names"); err != nil {
+		return f, err
+	}
+	f.editions, err = set("editions")
+	return f, err
 }
 
 func (f usageFilter) apply(us []tenantd.Usage) []usageJSON {
@@ -175,7 +181,11 @@ func (s *Server) handleTenantUsages(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, map[string]any{"items": parseUsageFilter(r).apply(us)})
+	f, err := parseUsageFilter(r)
+	if err != nil {
+		return err
+	}
+	encode(w, http.StatusOK, map[string]any{"items": f.apply(us)})
 	return nil
 }
 
@@ -187,7 +197,10 @@ func (s *Server) handleUsagesBatch(w http.ResponseWriter, r *http.Request) error
 	if len(ids) == 0 {
 		return tenantd.Errorf(tenantd.EINVALID, "query parameter tenants is required")
 	}
-	f := parseUsageFilter(r)
+	f, err := parseUsageFilter(r)
+	if err != nil {
+		return err
+	}
 	items := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
 		us, err := s.Usage.TenantUsages(r.Context(), id)

@@ -341,16 +341,33 @@ func idsParam(r *http.Request, name string, max int) ([]string, error) {
 	if v == "" {
 		return nil, nil
 	}
-	ids := strings.Split(v, ",")
-	if len(ids) > max {
-		return nil, tenantd.Errorf(tenantd.EINVALID, "query parameter %s lists %d ids; at most %d are allowed", name, len(ids), max)
+	if n := strings.Count(v, ",") + 1; n > max {
+		return nil, tenantd.Errorf(tenantd.EINVALID, "query parameter %s lists %d ids; at most %d are allowed", name, n, max)
 	}
+	ids := strings.Split(v, ",")
 	for _, id := range ids {
 		if !tenantd.ValidID(id) {
 			return nil, tenantd.Errorf(tenantd.EINVALID, "query parameter %s holds %q, which is not a lowercase UUID", name, id)
 		}
 	}
 	return ids, nil
+}
+
+// maxListItems bounds the entries of a comma-separated list parameter of
+// names.
+const maxListItems = 500
+
+// listParam returns a comma-separated list parameter of at most max
+// entries, nil when it is absent.
+func listParam(r *http.Request, name string, max int) ([]string, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	if n := strings.Count(v, ",") + 1; n > max {
+		return nil, tenantd.Errorf(tenantd.EINVALID, "query parameter %s lists %d entries; at most %d are allowed", name, n, max)
+	}
+	return strings.Split(v, ","), nil
 }
 
 // pathID returns the id path parameter name: a malformed id is a 400.

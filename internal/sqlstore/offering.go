@@ -15,6 +15,12 @@ var _ tenantd.OfferingService = (*DB)(nil)
 // millis is the millisecond Unix time that versions quotas and prices.
 func (tx *Tx) millis() int64 { return tx.now.UnixMilli() }
 
+// nextVersion is the version of a change to what has version old: the
+// transaction's millisecond time, or old+1 when that is not later, so that
+// two changes in one millisecond never share a version (a writer holding
+// the first would overwrite the second unseen).
+func (tx *Tx) nextVersion(old int64) int64 { return max(tx.millis(), old+1) }
+
 // rootItems are the root's items: the whole catalog, on, without quotas.
 func (db *DB) rootItems(root *tenantd.Tenant) []tenantd.OfferingItem {
 	out := make([]tenantd.OfferingItem, 0, len(db.catalog.Items))
@@ -236,7 +242,7 @@ func (db *DB) applyItemChanges(ctx context.Context, tx *Tx, t *tenantd.Tenant, p
 			changed := !sameInt(q.Value, fromNullInt(value)) || !sameInt(q.Overage, fromNullInt(overage))
 			value, overage = nullInt(q.Value), nullInt(q.Overage)
 			if changed {
-				version = tx.millis()
+				version = tx.nextVersion(version)
 				if q.Value == nil && q.Overage == nil {
 					version = 0
 				}
@@ -420,7 +426,7 @@ func (db *DB) SetItemPrices(ctx context.Context, tenantID string, prices []tenan
 			}
 			_, err := tx.exec(ctx, `INSERT INTO item_prices (tenant_id, application_id, name, price, version) VALUES (?,?,?,?,?)
 				ON CONFLICT (tenant_id, application_id, name) DO UPDATE SET price = excluded.price, version = excluded.version`,
-				t.ID, ip.ApplicationID, ip.Name, ip.Price, tx.millis())
+				t.ID, ip.ApplicationID, ip.Name, ip.Price, tx.nextVersion(versions[catalogKey{ip.ApplicationID, ip.Name}]))
 			if err != nil {
 				return nil, fmt.Errorf("set price: %w", err)
 			}
@@ -534,7 +540,11 @@ func (db *DB) SwitchEdition(ctx context.Context, tenantID, appID, target string)
 			version := int64(0)
 			if from, ok := plan.QuotaFrom[name]; ok {
 				if q := cur[catalogKey{appID, from}].Quota; q != nil && (q.Value != nil || q.Overage != nil) {
-					value, overage, version = nullInt(q.Value), nullInt(q.Overage), tx.millis()
+					var old int64
+					if prev := cur[catalogKey{appID, name}].Quota; prev != nil {
+						old = prev.Version
+					}
+					value, overage, version = nullInt(q.Value), nullInt(q.Overage), tx.nextVersion(old)
 				}
 			}
 			_, err := tx.exec(ctx, `INSERT INTO offering_items (tenant_id, application_id, name, status, quota_value, quota_overage, quota_version, updated_at)

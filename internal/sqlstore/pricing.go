@@ -84,7 +84,7 @@ func (db *DB) UpdatePricing(ctx context.Context, tenantID string, u *tenantd.Pri
 			changed = true
 		}
 		if changed {
-			if _, err := tx.exec(ctx, "UPDATE tenants SET pricing_version = ?, updated_at = ? WHERE id = ?", tx.millis(), micros(tx.now), t.ID); err != nil {
+			if _, err := tx.exec(ctx, "UPDATE tenants SET pricing_version = ?, updated_at = ? WHERE id = ?", tx.nextVersion(cur.Version), micros(tx.now), t.ID); err != nil {
 				return nil, fmt.Errorf("version pricing: %w", err)
 			}
 		}
@@ -100,12 +100,16 @@ func (db *DB) UpdatePricing(ctx context.Context, tenantID string, u *tenantd.Pri
 	})
 }
 
+// nextVersionSQL is Tx.nextVersion of pricing_version in SQL; it takes the
+// transaction's millisecond time twice.
+const nextVersionSQL = "CASE WHEN pricing_version < ? THEN ? ELSE pricing_version + 1 END"
+
 // switchToProduction puts a tenant in trial, and the units below it, in
 // production from start, and records the switch, which the primary key of
 // pricing_switches allows once per tenant.
 func switchToProduction(ctx context.Context, tx *Tx, t *tenantd.Tenant, start time.Time, by string) error {
-	res, err := tx.exec(ctx, `UPDATE tenants SET pricing_mode = ?, production_start_date = ?, pricing_version = ?, updated_at = ?
-		WHERE id = ? AND pricing_mode = ?`, tenantd.PricingProduction, micros(start), tx.millis(), micros(tx.now), t.ID, tenantd.PricingTrial)
+	res, err := tx.exec(ctx, `UPDATE tenants SET pricing_mode = ?, production_start_date = ?, pricing_version = `+nextVersionSQL+`, updated_at = ?
+		WHERE id = ? AND pricing_mode = ?`, tenantd.PricingProduction, micros(start), tx.millis(), tx.millis(), micros(tx.now), t.ID, tenantd.PricingTrial)
 	if err != nil {
 		return fmt.Errorf("switch to production: %w", err)
 	}
@@ -115,9 +119,9 @@ func switchToProduction(ctx context.Context, tx *Tx, t *tenantd.Tenant, start ti
 	if _, err := tx.exec(ctx, "INSERT INTO pricing_switches (tenant_id, switched_at, switched_by) VALUES (?, ?, ?)", t.ID, micros(tx.now), by); err != nil {
 		return fmt.Errorf("record switch: %w", err)
 	}
-	_, err = tx.exec(ctx, `UPDATE tenants SET pricing_mode = ?, production_start_date = ?, pricing_version = ?, updated_at = ?
+	_, err = tx.exec(ctx, `UPDATE tenants SET pricing_mode = ?, production_start_date = ?, pricing_version = `+nextVersionSQL+`, updated_at = ?
 		WHERE path > ? AND path < ? AND kind = 'unit' AND pricing_mode = ?`,
-		tenantd.PricingProduction, micros(start), tx.millis(), micros(tx.now), t.Path, subtreeUpper(t.Path), tenantd.PricingTrial)
+		tenantd.PricingProduction, micros(start), tx.millis(), tx.millis(), micros(tx.now), t.Path, subtreeUpper(t.Path), tenantd.PricingTrial)
 	if err != nil {
 		return fmt.Errorf("switch units: %w", err)
 	}

@@ -24,6 +24,7 @@ var serviceTests = []struct {
 	{"Pricing", testPricing},
 	{"TrialExpiry", testTrialExpiry},
 	{"ConcurrentQuotaAndUserWrites", testConcurrentQuotaAndUserWrites},
+	{"VersionsWithinAMillisecond", testVersionsWithinAMillisecond},
 }
 
 // grant gives tenant every item of the given editions of an application
@@ -405,4 +406,86 @@ func testConcurrentQuotaAndUserWrites(t *testing.T, f *fixture) {
 	}); won != 1 {
 		t.Errorf("a one-time token signed in %d times, want once", won)
 	}
+}
+
+// testVersionsWithinAMillisecond changes a quota, a price and a pricing
+// twice within one millisecond (the fixture's clock moves a microsecond per
+// transaction): the versions, millisecond times, must still differ, or a
+// writer holding the first version would overwrite the second change
+// unseen.
+func testVersionsWithinAMillisecond(t *testing.T, f *fixture) {
+	sys := f.system()
+	app := tenantd.BackupAppID
+	p := f.create(t, sys, f.root, tenantd.KindPartner, "p")
+	c := f.create(t, sys, p, tenantd.KindCustomer, "c")
+	f.grant(t, p, app, "pck_per_workload")
+	f.grant(t, c, app, "pck_per_workload")
+	const item = "workstations"
+	quota := func(v int64) []tenantd.OfferingItemChange {
+		return []tenantd.OfferingItemChange{{ApplicationID: app, Name: item, Quota: &tenantd.Quota{Value: ptr(v), Version: 0}}}
+	}
+	versionOf := func(items []tenantd.OfferingItem) int64 {
+		t.Helper()
+		it, ok := itemsByName(items)[item]
+		if !ok || it.Quota == nil {
+			t.Fatalf("no quota of %s in %v", item, items)
+		}
+		return it.Quota.Version
+	}
+	changes := quota(10)
+	items, err := f.db.SetOfferingItems(sys, c.ID, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := versionOf(items)
+	changes = quota(20)
+	changes[0].Quota.Version = first
+	items, err = f.db.SetOfferingItems(sys, c.ID, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := versionOf(items); second == first {
+		t.Errorf("two quota changes within a millisecond share version %d", first)
+	}
+	changes = quota(30)
+	changes[0].Quota.Version = first
+	_, err = f.db.SetOfferingItems(sys, c.ID, changes)
+	wantKind(t, "a quota change naming the first of two versions", err, tenantd.ECONFLICT, tenantd.CodeQuotaVersion)
+
+	prices, err := f.db.SetItemPrices(sys, c.ID, []tenantd.ItemPrice{{ApplicationID: app, Name: item, Price: "1.00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := prices[0].Version
+	prices, err = f.db.SetItemPrices(sys, c.ID, []tenantd.ItemPrice{{ApplicationID: app, Name: item, Price: "2.00", Version: pv}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prices[0].Version == pv {
+		t.Errorf("two price changes within a millisecond share version %d", pv)
+	}
+	_, err = f.db.SetItemPrices(sys, c.ID, []tenantd.ItemPrice{{ApplicationID: app, Name: item, Price: "3.00", Version: pv}})
+	wantKind(t, "a price change naming the first of two versions", err, tenantd.ECONFLICT, tenantd.CodeVersionConflict)
+
+	pr, err := f.db.UpdatePricing(sys, c.ID, &tenantd.PricingUpdate{Version: 0, CurrencySet: true, Currency: ptr("EUR")})
+	if tenantd.ErrorKind(err) == tenantd.ECONFLICT {
+		cur, err2 := f.db.Pricing(sys, c.ID)
+		if err2 != nil {
+			t.Fatal(err2)
+		}
+		pr, err = f.db.UpdatePricing(sys, c.ID, &tenantd.PricingUpdate{Version: cur.Version, CurrencySet: true, Currency: ptr("EUR")})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := pr.Version
+	pr, err = f.db.UpdatePricing(sys, c.ID, &tenantd.PricingUpdate{Version: v1, Mode: ptr(tenantd.PricingProduction)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Version == v1 {
+		t.Errorf("two pricing changes within a millisecond share version %d", v1)
+	}
+	_, err = f.db.UpdatePricing(sys, c.ID, &tenantd.PricingUpdate{Version: v1, CurrencySet: true, Currency: ptr("USD")})
+	wantKind(t, "a pricing change naming the first of two versions", err, tenantd.ECONFLICT, tenantd.CodeVersionConflict)
 }

@@ -558,7 +558,11 @@ func authzDo(t *testing.T, e *env, method, path, p, body, contentType string) (i
 		if !ok {
 			t.Fatalf("no principal %q in the env", p)
 		}
-		req.Header.Set("Authorization", a)
+		if cookie, ok := strings.CutPrefix(a, "Cookie "); ok {
+			req.Header.Set("Cookie", cookie)
+		} else {
+			req.Header.Set("Authorization", a)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

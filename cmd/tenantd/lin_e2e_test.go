@@ -63,7 +63,7 @@ type linRegister struct {
 	key   string
 	read  func(c *linClient) (lincheck.Outcome, error)
 	write func(c *linClient, version int64, value string) (lincheck.Outcome, error)
-	set   bool   // written without a version guard
+	set   bool // written without a version guard
 	value func(seq int) string
 }
 

@@ -58,9 +58,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, s
 			status = http.StatusInternalServerError
 		}
 	}
-	if kind == tenantd.EINTERNAL {
+	switch kind {
+	case tenantd.EINTERNAL:
 		s.Logger.ErrorContext(r.Context(), "internal error", "error", err, "method", r.Method, "path", r.URL.Path,
 			"request_id", tenantd.RequestIDFromContext(r.Context()))
+	case tenantd.EUNAVAILABLE:
+		// The operator needs the cause (the store's disk is full, say);
+		// the client gets the message and a time to come back.
+		s.Logger.ErrorContext(r.Context(), "store unavailable", "error", err, "method", r.Method, "path", r.URL.Path,
+			"request_id", tenantd.RequestIDFromContext(r.Context()))
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", "1")
+		}
 	}
 	msg := tenantd.ErrorMessage(err)
 	body := errorBody{Error: errorObject{

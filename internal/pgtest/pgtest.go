@@ -63,6 +63,11 @@ type Cluster struct {
 	logPath string        // server log
 	proc    *os.Process   // the postmaster
 	exited  chan struct{} // closed when the postmaster has exited
+	// What Restart needs to start the server again as it was.
+	bin, data string
+	port      int
+	attr      *syscall.SysProcAttr
+	durable   bool // acknowledged commits survive a crash of the server
 
 	mu      sync.Mutex
 	created []string // databases created on an external server
@@ -74,7 +79,19 @@ type Cluster struct {
 // names is reachable and uses that. ctx bounds the startup only; the server
 // runs until Stop.
 func Start(ctx context.Context) (*Cluster, error) {
-	if raw := os.Getenv(envURL); raw != "" {
+	return startCluster(ctx, false)
+}
+
+// StartDurable is Start for tests that crash the server: it always starts a
+// server of its own, whose acknowledged commits survive Crash (the
+// write-ahead log is written before a commit is acknowledged; it is still
+// not synced to disk, which only an operating-system crash would need).
+func StartDurable(ctx context.Context) (*Cluster, error) {
+	return startCluster(ctx, true)
+}
+
+func startCluster(ctx context.Context, durable bool) (*Cluster, error) {
+	if raw := os.Getenv(envURL); raw != "" && !durable {
 		return external(ctx, raw)
 	}
 	if _, ok := ctx.Deadline(); !ok {
@@ -94,7 +111,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	c, err := start(ctx, bin, dir, owner)
+	c, err := start(ctx, bin, dir, owner, durable)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start postgres: %w", err), removeDir(dir))
 	}
@@ -119,7 +136,7 @@ func external(ctx context.Context, raw string) (*Cluster, error) {
 }
 
 // start initialises a cluster in dir and starts its server.
-func start(ctx context.Context, bin, dir string, owner *account) (*Cluster, error) {
+func start(ctx context.Context, bin, dir string, owner *account, durable bool) (*Cluster, error) {
 	attr, err := procAttr(owner)
 	if err != nil {
 		return nil, err
@@ -139,7 +156,7 @@ func start(ctx context.Context, bin, dir string, owner *account) (*Cluster, erro
 		return nil, fmt.Errorf("initdb: %w\n%s", err, tail(out))
 	}
 
-	c := &Cluster{dir: dir, logPath: filepath.Join(dir, "postgres.log")}
+	c := &Cluster{dir: dir, logPath: filepath.Join(dir, "postgres.log"), bin: bin, data: data, attr: attr, durable: durable}
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
@@ -147,6 +164,7 @@ func start(ctx context.Context, bin, dir string, owner *account) (*Cluster, erro
 		}
 		err = c.run(ctx, bin, data, port, attr)
 		if err == nil {
+			c.port = port
 			c.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 			return c, nil
 		}
@@ -162,7 +180,7 @@ var errPortInUse = errors.New("port in use")
 // run starts the postmaster on port and waits until it accepts connections.
 // On failure the postmaster is no longer running.
 func (c *Cluster) run(ctx context.Context, bin, data string, port int, attr *syscall.SysProcAttr) error {
-	logFile, err := os.Create(c.logPath)
+	logFile, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -174,9 +192,11 @@ func (c *Cluster) run(ctx context.Context, bin, data string, port int, attr *sys
 		"-k", socketDir(c.dir),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "fsync=off",
-		"-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off",
 		"-c", "max_connections=200",
+	}
+	if !c.durable {
+		args = append(args, "-c", "synchronous_commit=off")
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Dir = c.dir
@@ -254,6 +274,53 @@ func (c *Cluster) Stop() error {
 	}
 	if err := removeDir(c.dir); err != nil {
 		return fmt.Errorf("stop postgres: %w", err)
+	}
+	return nil
+}
+
+// Crash stops the server the way a crash would: pg_ctl stop -m immediate,
+// which ends every server process at once, without a checkpoint; the next
+// start recovers from the write-ahead log. It is for servers Start or
+// StartDurable started.
+func (c *Cluster) Crash() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proc == nil || c.stopped {
+		return errors.New("crash postgres: not a server this package started")
+	}
+	cmd := exec.Command(filepath.Join(c.bin, "pg_ctl"), "stop", "-D", c.data, "-m", "immediate", "-w")
+	cmd.Dir = c.dir
+	cmd.SysProcAttr = c.attr
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("crash postgres: pg_ctl stop -m immediate: %w\n%s", err, tail(out))
+	}
+	select {
+	case <-c.exited:
+		return nil
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("crash postgres: postmaster %d did not exit", c.proc.Pid)
+	}
+}
+
+// Restart starts the server again after Crash, on the same port and data.
+func (c *Cluster) Restart(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proc == nil || c.stopped {
+		return errors.New("restart postgres: not a server this package started")
+	}
+	select {
+	case <-c.exited:
+	default:
+		return errors.New("restart postgres: the server is running")
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+	}
+	if err := c.run(ctx, c.bin, c.data, c.port, c.attr); err != nil {
+		return fmt.Errorf("restart postgres: %w", err)
 	}
 	return nil
 }

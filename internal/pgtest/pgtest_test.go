@@ -169,3 +169,59 @@ func TestNewDatabaseFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashRestart crashes a durable server with pg_ctl stop -m immediate
+// while a client holds a connection, and restarts it: the connection is
+// gone, every acknowledged commit is back, and the server answers on the
+// same URL.
+func TestCrashRestart(t *testing.T) {
+	ctx := t.Context()
+	c, err := pgtest.StartDurable(ctx)
+	if err != nil {
+		if os.Getenv("CI") != "true" {
+			t.Skipf("postgres unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	url, err := c.CreateDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (n int PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	for n := range 200 {
+		if _, err := conn.Exec(ctx, `INSERT INTO t VALUES ($1)`, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Fatal("a connection survived the crash")
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := connect(t, url)
+	var n int
+	if err := again.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 200 {
+		t.Errorf("%d of 200 acknowledged rows survived the crash", n)
+	}
+	if err := c.Restart(ctx); err == nil {
+		t.Error("Restart of a running server did not fail")
+	}
+}

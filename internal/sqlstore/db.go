@@ -259,7 +259,7 @@ func writeOnce[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (
 	}
 	v, err := fn(tx)
 	if err != nil {
-		return zero, err
+		return zero, classify(err)
 	}
 	if dry {
 		// A dry run: what fn did is rolled back.
@@ -281,7 +281,7 @@ func read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, er
 	defer tx.Rollback()
 	v, err := fn(tx)
 	if err != nil {
-		return zero, err
+		return zero, classify(err)
 	}
 	return v, nil
 }

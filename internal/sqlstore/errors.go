@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -45,8 +48,8 @@ func classify(err error) error {
 			return fmt.Errorf("%w: %w", errUnique, err)
 		case "40001", "40P01":
 			return fmt.Errorf("%w: %w", errRetry, err)
-		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
-			return tenantd.Errorf(tenantd.EUNAVAILABLE, "store unavailable")
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
+			return unavailable("the store is unavailable", err)
 		}
 		return err
 	}
@@ -56,10 +59,28 @@ func classify(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%w: %w", errUnique, err)
 		}
+		// The primary result code, without the extended part.
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			return unavailable("the store's disk is full", err)
+		case sqlite3.SQLITE_READONLY:
+			return unavailable("the store is read-only", err)
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+			return unavailable("the store cannot be read or written", err)
+		}
 		return err
 	}
-	if errors.Is(err, sql.ErrConnDone) {
-		return tenantd.Errorf(tenantd.EUNAVAILABLE, "store unavailable")
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.Is(err, sql.ErrConnDone) || errors.As(err, &ce) || errors.As(err, &ne) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+		return unavailable("the store is unavailable", err)
 	}
 	return err
+}
+
+// unavailable is an EUNAVAILABLE error that clients see as msg and that
+// keeps the driver's error, cause, for the log.
+func unavailable(msg string, cause error) error {
+	return fmt.Errorf("%w: %w", tenantd.Errorf(tenantd.EUNAVAILABLE, "%s", msg), cause)
 }

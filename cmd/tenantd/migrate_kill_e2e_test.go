@@ -54,13 +54,21 @@ func TestMigrateKilled(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 			midway := 0
-			for i := 0; i < 12 && (i < 6 || midway == 0); i++ {
+			// Even runs are killed at a random moment of a whole run's length;
+			// odd runs as soon as the first migration is seen applied, so that
+			// kills land between migrations however the start-up time of the
+			// process compares with the migrations' on this machine.
+			for i := 0; i < 24 && (i < 6 || midway == 0); i++ {
 				store, driver, dsn := fresh()
 				cmd := exec.Command(binary, append([]string{"migrate"}, store...)...)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(time.Duration(rng.Int64N(int64(whole))))
+				if i%2 == 0 {
+					time.Sleep(time.Duration(rng.Int64N(int64(whole))))
+				} else {
+					waitApplied(t, cmd, driver, dsn, whole)
+				}
 				_ = cmd.Process.Kill()
 				_ = cmd.Wait()
 				if n := applied(driver, dsn); n > 0 && n < total {
@@ -81,5 +89,25 @@ func TestMigrateKilled(t *testing.T) {
 			}
 			t.Logf("%s: %d kills inside the migrations, each recovered", name, midway)
 		})
+	}
+}
+
+// waitApplied polls the store cmd migrates until one migration is recorded,
+// for at most twice a whole run's length.
+func waitApplied(t *testing.T, cmd *exec.Cmd, driver, dsn string, whole time.Duration) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	deadline := time.Now().Add(2 * whole)
+	for time.Now().Before(deadline) {
+		var n int
+		if db.QueryRow("SELECT count(*) FROM migrations").Scan(&n) == nil && n > 0 {
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }

@@ -42,6 +42,18 @@ type Client struct {
 	Secret string
 }
 
+// Name is the client_name of the client's data, or its id when the data
+// names none.
+func (c *Client) Name() string {
+	var d struct {
+		Name string `json:"client_name"`
+	}
+	if json.Unmarshal(c.Data, &d) == nil && d.Name != "" {
+		return d.Name
+	}
+	return c.ID
+}
+
 // ClientCreate is what a caller sends to create an API client.
 type ClientCreate struct {
 	Type                    string

@@ -272,7 +272,8 @@ type UserService interface {
 	// Returns ENOTFOUND if there is none the principal may see.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 
-	// Me returns the principal's own user and tenant, whatever its roles.
-	// Returns ENOTFOUND when the principal is not a user.
+	// Me returns the principal's own user and tenant, whatever its roles;
+	// for an API client, its user-shaped record (see docs/api-compat.md).
+	// Returns ENOTFOUND when the principal is neither.
 	Me(ctx context.Context) (*User, *Tenant, error)
 }

@@ -2523,18 +2523,6 @@ type ErrorScheme struct {
 	Error ErrorScheme_Error `json:"error"`
 }
 
-// ErrorSchemeErrorCode0 defines model for ErrorScheme.Error.Code.0.
-type ErrorSchemeErrorCode0 = string
-
-// ErrorSchemeErrorCode1 defines model for ErrorScheme.Error.Code.1.
-type ErrorSchemeErrorCode1 = int
-
-// ErrorScheme_Error_Code A string such as ParameterMalformed or VersionConflict, or an
-// integer where the code is numeric (1006).
-type ErrorScheme_Error_Code struct {
-	union json.RawMessage
-}
-
 // ErrorScheme_Error_Context Machine-readable facts about the error; empty when there are
 // none. With VersionConflict it carries version, the current
 // version of the object; with QuotaVersionConflict, name and
@@ -2560,9 +2548,10 @@ type ErrorSchemeErrorDomain string
 
 // ErrorScheme_Error defines model for ErrorScheme.Error.
 type ErrorScheme_Error struct {
-	// Code A string such as ParameterMalformed or VersionConflict, or an
-	// integer where the code is numeric (1006).
-	Code ErrorScheme_Error_Code `json:"code"`
+	// Code A string such as ParameterMalformed or VersionConflict; the
+	// code the published documentation shows as the number 1006 is
+	// sent as the string "1006", as typed clients decode it.
+	Code string `json:"code"`
 
 	// Context Machine-readable facts about the error; empty when there are
 	// none. With VersionConflict it carries version, the current
@@ -5014,68 +5003,6 @@ func (t *BrandPut_SMTPOverride) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// AsErrorSchemeErrorCode0 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode0
-func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode0() (ErrorSchemeErrorCode0, error) {
-	var body ErrorSchemeErrorCode0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromErrorSchemeErrorCode0 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode0
-func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeErrorSchemeErrorCode0 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode0
-func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsErrorSchemeErrorCode1 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode1
-func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode1() (ErrorSchemeErrorCode1, error) {
-	var body ErrorSchemeErrorCode1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromErrorSchemeErrorCode1 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode1
-func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeErrorSchemeErrorCode1 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode1
-func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ErrorScheme_Error_Code) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ErrorScheme_Error_Code) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
 // AsSettingPut0 returns the union data inside the SettingPut as a SettingPut0
 func (t SettingPut) AsSettingPut0() (SettingPut0, error) {
 	var body SettingPut0
@@ -6787,8 +6714,10 @@ type ClientInterface interface {
 	// FetchCurrentUserInfo Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client is not a user: it is answered 404 and learns its tenant
-	// from GET /clients/{client_id}.
+	// API client gets its user-shaped record: its client id as `id`, its
+	// tenant as `tenant_id`, its client_name (or its id) as `login`,
+	// `activated` true, `enabled` as the client's status, and no personal
+	// data (an empty contact, no access policies).
 	//
 	// Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 	FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8978,8 +8907,10 @@ func (c *Raw) CheckLoginNameAvailability(ctx context.Context, params *CheckLogin
 // FetchCurrentUserInfo Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client is not a user: it is answered 404 and learns its tenant
-// from GET /clients/{client_id}.
+// API client gets its user-shaped record: its client id as `id`, its
+// tenant as `tenant_id`, its client_name (or its id) as `login`,
+// `activated` true, `enabled` as the client's status, and no personal
+// data (an empty contact, no access policies).
 //
 // Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 func (c *Raw) FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -14931,8 +14862,10 @@ type ClientWithResponsesInterface interface {
 	// FetchCurrentUserInfoWithResponse Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client is not a user: it is answered 404 and learns its tenant
-	// from GET /clients/{client_id}.
+	// API client gets its user-shaped record: its client id as `id`, its
+	// tenant as `tenant_id`, its client_name (or its id) as `login`,
+	// `activated` true, `enabled` as the client's status, and no personal
+	// data (an empty contact, no access policies).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19732,8 +19665,6 @@ type FetchCurrentUserInfoResponse struct {
 	JSON200 *UserMe
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19744,11 +19675,6 @@ func (r FetchCurrentUserInfoResponse) GetJSON200() *UserMe {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r FetchCurrentUserInfoResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchCurrentUserInfoResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -22222,8 +22148,10 @@ func (c *ClientWithResponses) CheckLoginNameAvailabilityWithResponse(ctx context
 // FetchCurrentUserInfoWithResponse Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client is not a user: it is answered 404 and learns its tenant
-// from GET /clients/{client_id}.
+// API client gets its user-shaped record: its client id as `id`, its
+// tenant as `tenant_id`, its client_name (or its id) as `login`,
+// `activated` true, `enabled` as the client's status, and no personal
+// data (an empty contact, no access policies).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26193,13 +26121,6 @@ func ParseFetchCurrentUserInfoResponse(rsp *http.Response) (*FetchCurrentUserInf
 			return nil, err
 		}
 		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
 
 	}
 

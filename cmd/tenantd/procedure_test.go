@@ -60,7 +60,7 @@ func TestSuspendReactivateTerminate(t *testing.T) {
 			tenantID := partner["id"].(string)
 			tenant := api.must("GET", "/tenants/"+tenantID, nil, nil, 200)
 			if status, body := api.call("DELETE", "/tenants/"+tenantID, url.Values{"version": {fmtVersion(tenant["version"])}}, nil); status != 400 ||
-				body["error"].(map[string]any)["code"] != float64(1006) {
+				body["error"].(map[string]any)["code"] != "1006" {
 				t.Errorf("deleting an enabled tenant: %d %v, want 400 with code 1006", status, body)
 			}
 			tenantUpdate := map[string]any{"enabled": false, "version": tenant["version"]}

@@ -48,7 +48,6 @@ var authzHostile = []struct{ name, like string }{
 // authzHostileWant overrides authzHostile's rule where a principal differs
 // from the column it is like: an API client is no user.
 var authzHostileWant = map[string]authzWant{
-	"GET /api/2/users/me": {"siblingClient": 404},
 	// The sibling's client may ask for one-time tokens, but not for a user
 	// outside its subtree.
 	"POST /api/2/idp/ott": {"siblingClient": 403},

@@ -74,8 +74,8 @@ type authzCase struct {
 //   - a suspended, deleted, expired, forged or missing credential gets 401
 //     on every authenticated route;
 //   - any authenticated principal may introspect a token;
-//   - POST /idp/ott is for API clients (403 for users); GET /users/me is for
-//     users (404 for API clients);
+//   - POST /idp/ott is for API clients (403 for users); GET /users/me
+//     answers API clients too, with their user-shaped record;
 //   - public routes answer by their own semantics, whoever calls.
 var authzMatrix = map[string]authzCase{
 	// Public: the same answer for everyone.
@@ -342,7 +342,7 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 	"GET /api/2/users/me": {path: "/api/2/users/me",
-		want: authzWant{"root": 404, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 	// Logins are global: whether one is free is the same answer for every
 	// administrator, and a read, which readonly_admin may do.

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/tenantd/tenantd"
@@ -91,12 +90,7 @@ func dryRunOut(im *tenantd.TenantImpact) dryRunJSON {
 
 // writeDryRun answers a dry run with its impact.
 func writeDryRun(w http.ResponseWriter, im *tenantd.TenantImpact) {
-	w.Header().Set("Content-Type", DryRunMediaType)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(dryRunOut(im))
+	writeJSON(w, DryRunMediaType, http.StatusOK, dryRunOut(im))
 }
 
 // dryRunner returns the server's dry-run service, or an error when it has

@@ -75,7 +75,7 @@ func TestDryRun(t *testing.T) {
 		{name: "dry_run=false deletes", method: "DELETE", path: "/api/2/tenants/{partnerS}?version=2&dry_run=false", as: "root", status: 204},
 
 		// Refused as the change itself is refused.
-		{name: "delete an enabled tenant", method: "DELETE", path: "/api/2/tenants/{partnerA}?version=1&dry_run=true", as: "root", status: 400, want: []string{`"code":1006`}},
+		{name: "delete an enabled tenant", method: "DELETE", path: "/api/2/tenants/{partnerA}?version=1&dry_run=true", as: "root", status: 400, want: []string{`"code":"1006"`}},
 		{name: "stale version", method: "PUT", path: "/api/2/tenants/{partnerA}?dry_run=true", as: "root", body: `{"enabled": false, "version": 7}`, status: 409, want: []string{"VersionConflict"}},
 		{name: "stale version on delete", method: "DELETE", path: "/api/2/tenants/{partnerS}?version=1&dry_run=true", as: "root", status: 409},
 		{name: "suspend itself", method: "PUT", path: "/api/2/tenants/{partnerA}?dry_run=true", as: "partnerA", body: `{"enabled": false, "version": 1}`, status: 403},

@@ -361,6 +361,11 @@ func basic(id, secret string) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// isJSON tells whether a Content-Type is JSON or a +json type.
+func isJSON(ct string) bool {
+	return strings.HasPrefix(ct, "application/json") || strings.Contains(ct, "+json")
+}
+
 // expand replaces {name} with the id of the named tenant or client.
 func (e *env) expand(s string) string {
 	pairs := make([]string, 0, 2*len(e.ids))
@@ -411,7 +416,13 @@ func (e *env) doFull(method, path, as string, body string, header map[string]str
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), b
+	ct := resp.Header.Get("Content-Type")
+	if isJSON(ct) && strings.Contains(string(b), "\n") {
+		// curl -w "\n%{http_code}" clients read the body and the status
+		// with one read each.
+		e.t.Errorf("%s %s: the JSON body is not one line: %q", method, path, b)
+	}
+	return resp.StatusCode, ct, b
 }
 
 // json sends a request and decodes a JSON object answer, failing unless the

@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/tenantd/tenantd"
@@ -40,7 +39,7 @@ type errorBody struct {
 }
 
 type errorObject struct {
-	Code    any            `json:"code"`
+	Code    string         `json:"code"`
 	Message string         `json:"message"`
 	Domain  string         `json:"domain"`
 	Details map[string]any `json:"details"`
@@ -73,7 +72,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, s
 	}
 	msg := tenantd.ErrorMessage(err)
 	body := errorBody{Error: errorObject{
-		Code: wireCode(tenantd.ErrorCode(err)), Message: msg, Domain: "PlatformAccountServer",
+		Code: tenantd.ErrorCode(err), Message: msg, Domain: "PlatformAccountServer",
 		Details: map[string]any{"info": msg}, Context: map[string]any{},
 	}}
 	var e *tenantd.Error
@@ -86,22 +85,37 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, s
 	encode(w, status, body)
 }
 
-// wireCode renders a numeric code (1006) as a JSON number, others as strings.
-func wireCode(code string) any {
-	if n, err := strconv.Atoi(code); err == nil {
-		return n
-	}
-	return code
-}
-
 // encode writes v as JSON with status.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	writeJSON(w, "application/json", status, v)
+}
+
+// writeJSON writes v as one line of JSON, of media type ct, with status.
+// The body has no newline at its end: shell clients read the body and the
+// status that curl -w appends after it with one read each.
+func writeJSON(w http.ResponseWriter, ct string, status int, v any) {
+	b, err := marshalJSON(v)
+	if err != nil {
+		// Only a value that cannot be JSON gets here: a bug, not an input.
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"InternalError","message":"internal error","domain":"PlatformAccountServer","details":{"info":null}}}`)
+	}
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	_, _ = w.Write(b) // the client may have gone; nothing to do about it
+}
+
+// marshalJSON encodes v without escaping HTML characters and without the
+// newline json.Encoder ends a value with.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client may have gone; nothing to do about it
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // decode reads the JSON body of r into v. It refuses another media type,

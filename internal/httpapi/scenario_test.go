@@ -60,7 +60,7 @@ func run(t *testing.T, scenarios []scenario) {
 						}
 					}
 					var obj map[string]any
-					if len(body) > 0 && (strings.HasPrefix(contentType, "application/json") || strings.Contains(contentType, "+json")) {
+					if len(body) > 0 && isJSON(contentType) {
 						if err := json.Unmarshal(body, &obj); err != nil {
 							t.Fatalf("body is not a JSON object: %v: %s", err, body)
 						}
@@ -94,6 +94,9 @@ func checkErrorBody(t *testing.T, obj map[string]any) {
 		if _, ok := e[f]; !ok {
 			t.Errorf("error object lacks %s: %v", f, e)
 		}
+	}
+	if _, ok := e["code"].(string); !ok {
+		t.Errorf("error code %v is not a string", e["code"])
 	}
 	if e["domain"] != "PlatformAccountServer" {
 		t.Errorf("error domain = %v", e["domain"])

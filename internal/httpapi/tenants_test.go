@@ -149,7 +149,7 @@ func TestTenantUpdate(t *testing.T) {
 func TestTenantDelete(t *testing.T) {
 	run(t, []scenario{
 		{name: "an enabled tenant", method: "DELETE", path: "/api/2/tenants/{customerA}?version=1", as: "root", status: 400,
-			want: []string{`"code":1006`, `"message":"It is prohibited to delete a non-disabled tenant."`}},
+			want: []string{`"code":"1006"`, `"message":"It is prohibited to delete a non-disabled tenant."`}},
 		{name: "a disabled tenant", setup: disabled, method: "DELETE", path: "/api/2/tenants/{customerA}?version=2", as: "partnerA", status: 204,
 			check: func(t *testing.T, e *env, _ map[string]any) {
 				e.json("GET", "/api/2/tenants/{customerA}", "root", "", 404)

@@ -47,7 +47,7 @@ type usageResult struct {
 func errorBodyOf(err error) *errorBody {
 	msg := tenantd.ErrorMessage(err)
 	body := &errorBody{Error: errorObject{
-		Code: wireCode(tenantd.ErrorCode(err)), Message: msg, Domain: "PlatformAccountServer",
+		Code: tenantd.ErrorCode(err), Message: msg, Domain: "PlatformAccountServer",
 		Details: map[string]any{"info": msg}, Context: map[string]any{},
 	}}
 	var e *tenantd.Error

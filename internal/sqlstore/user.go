@@ -818,8 +818,11 @@ func (db *DB) Me(ctx context.Context) (*tenantd.User, *tenantd.Tenant, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if p.Type == tenantd.PrincipalClient {
+		return db.clientAsUser(ctx, p.ID)
+	}
 	if p.Type != tenantd.PrincipalUser {
-		return nil, nil, tenantd.Errorf(tenantd.ENOTFOUND, "the caller is not a user: an API client learns its tenant from GET /clients/{client_id}")
+		return nil, nil, tenantd.Errorf(tenantd.ENOTFOUND, "the caller is not a user")
 	}
 	type result struct {
 		u *tenantd.User
@@ -832,6 +835,44 @@ func (db *DB) Me(ctx context.Context) (*tenantd.User, *tenantd.Tenant, error) {
 		}
 		t, err := findTenant(ctx, tx, u.TenantID, false)
 		return result{u, t}, err
+	})
+	return r.u, r.t, err
+}
+
+// clientAsUser is the user-shaped record of an API client: its id, its
+// tenant, its client_name as the login, and no personal data. Client code
+// written for the platform reads tenant_id from GET /users/me right after
+// taking a client_credentials token.
+func (db *DB) clientAsUser(ctx context.Context, id string) (*tenantd.User, *tenantd.Tenant, error) {
+	type result struct {
+		u *tenantd.User
+		t *tenantd.Tenant
+	}
+	r, err := read(ctx, db, func(tx *Tx) (result, error) {
+		c, _, err := findClient(ctx, tx, id, false)
+		if err != nil {
+			return result{}, err
+		}
+		t, err := findTenant(ctx, tx, c.TenantID, false)
+		if err != nil {
+			return result{}, err
+		}
+		return result{&tenantd.User{
+			ID:            c.ID,
+			TenantID:      c.TenantID,
+			Login:         c.Name(),
+			Version:       1,
+			Enabled:       c.Status == tenantd.ClientStatusEnabled,
+			Activated:     true,
+			Language:      t.Language,
+			BusinessTypes: []string{},
+			Notifications: []string{},
+			IDPID:         t.DefaultIDPID,
+			MFAStatus:     "disabled",
+			Contact:       tenantd.Contact{ID: c.ID, Types: []string{}},
+			CreatedAt:     c.CreatedAt,
+			UpdatedAt:     c.CreatedAt,
+		}, t}, nil
 	})
 	return r.u, r.t, err
 }

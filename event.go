@@ -19,12 +19,14 @@ const (
 	ObjectEdition        = "edition"             // the edition of a service; the object id is the application's
 	ObjectPricing        = "pricing"             // the pricing mode of a tenant; the object id is the tenant's
 	ObjectBrand          = "brand"               // the object id is the brand's (brand_uuid)
+	ObjectLocation       = "location"
+	ObjectInfra          = "infra"
 )
 
 // EventObjectTypes lists the object types of the audit trail.
 var EventObjectTypes = []string{
 	ObjectTenant, ObjectUser, ObjectAccessPolicies, ObjectClient, ObjectSetting, ObjectBinding,
-	ObjectOfferingItems, ObjectItemPrices, ObjectEdition, ObjectPricing, ObjectBrand,
+	ObjectOfferingItems, ObjectItemPrices, ObjectEdition, ObjectPricing, ObjectBrand, ObjectLocation, ObjectInfra,
 }
 
 // Actions of the audit trail: what was done to the object.

@@ -64,6 +64,11 @@ type Catalog struct {
 	Settings     []SettingDef
 	Items        []OfferingItemDef
 	EditionDefs  []EditionDef
+	// Locations and Infra are the platform's own, shipped read-only; set
+	// them with SetInfrastructure. Their owners are left empty: the store
+	// gives them to the root tenant.
+	Locations []Location
+	Infra     []Infra
 
 	apps       map[string]int
 	settings   map[catalogKey]int

@@ -7,6 +7,9 @@
 //	settings.json        application_id, name, type, default
 //	editions.json        application_id, name, billing, level, advanced_protection
 //	offering_items.json  application_id, name, edition (null for none), usage_name, type, measurement_unit
+//	infrastructure.json  the platform's locations (id, name) and the infrastructure at each
+//	                     (id, name, url, capabilities, backend_type); the store gives them to
+//	                     the root tenant, read-only, so that a fresh tenantd has storage to offer
 //
 // To change what tenantd offers, edit the files; Load checks them (see
 // tenantd.NewCatalog) and the tests check them against the published ids.
@@ -22,7 +25,7 @@ import (
 	"github.com/tenantd/tenantd"
 )
 
-//go:embed applications.json settings.json editions.json offering_items.json
+//go:embed applications.json settings.json editions.json offering_items.json infrastructure.json
 var files embed.FS
 
 type application struct {
@@ -57,6 +60,20 @@ type offeringItem struct {
 	MeasurementUnit string  `json:"measurement_unit"`
 }
 
+type location struct {
+	ID    string  `json:"id"`
+	Name  string  `json:"name"`
+	Infra []infra `json:"infra"`
+}
+
+type infra struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	URL          string   `json:"url"`
+	Capabilities []string `json:"capabilities"`
+	BackendType  *string  `json:"backend_type"`
+}
+
 // Load reads the embedded catalog files and returns the catalog they
 // declare. It fails only if the files are malformed or inconsistent, which
 // the package's tests rule out.
@@ -66,6 +83,7 @@ func Load() (*tenantd.Catalog, error) {
 		settings []setting
 		editions []edition
 		items    []offeringItem
+		places   []location
 	)
 	for _, f := range []struct {
 		name string
@@ -75,6 +93,7 @@ func Load() (*tenantd.Catalog, error) {
 		{"settings.json", &settings},
 		{"editions.json", &editions},
 		{"offering_items.json", &items},
+		{"infrastructure.json", &places},
 	} {
 		if err := decodeFile(f.name, f.v); err != nil {
 			return nil, err
@@ -103,7 +122,25 @@ func Load() (*tenantd.Catalog, error) {
 			o[i].Edition = *x.Edition
 		}
 	}
-	return tenantd.NewCatalog(a, s, o, e)
+	c, err := tenantd.NewCatalog(a, s, o, e)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		locs   []tenantd.Location
+		infras []tenantd.Infra
+	)
+	for _, l := range places {
+		locs = append(locs, tenantd.Location{ID: l.ID, Name: l.Name})
+		for _, x := range l.Infra {
+			infras = append(infras, tenantd.Infra{ID: x.ID, LocationID: l.ID, Name: x.Name, URL: x.URL,
+				Capabilities: x.Capabilities, BackendType: x.BackendType})
+		}
+	}
+	if err := c.SetInfrastructure(locs, infras); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // decodeFile decodes the embedded JSON file name into v, refusing fields v

@@ -151,6 +151,48 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 
+	// Locations and infrastructure of customerA: read with read rights
+	// from its subtree or below it (unitA may use its ancestors'
+	// locations), changed with change rights over customerA. A listing
+	// leaves out what the caller may not see.
+	"GET /api/2/locations": {path: "/api/2/locations?uuids={locA}", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/locations": {path: "/api/2/locations", body: `{"owner_tenant_id":"{customerA}","name":"Paris"}`,
+		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/locations/{location_id}": {path: "/api/2/locations/{locA}", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/locations/{location_id}": {path: "/api/2/locations/{locA}", setup: authzLocation, body: `{"name":"Lyon","version":1}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/locations/{location_id}": {path: "/api/2/locations/{locE}?version=1", setup: authzLocation,
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/locations/{location_id}/infra": {path: "/api/2/locations/{locA}/infra", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/tenants/{tenant_id}/locations": {path: "/api/2/tenants/{customerA}/locations", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/infra": {path: "/api/2/infra?uuids={infraA}", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/infra": {path: "/api/2/infra", setup: authzLocation,
+		body: `{"owner_tenant_id":"{customerA}","location_id":"{locA}","name":"s2","url":"acronis+fes://s2.example.com:44445","capabilities":["backup"]}`,
+		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/infra/{infra_id}": {path: "/api/2/infra/{infraA}", setup: authzLocation,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/infra/{infra_id}": {path: "/api/2/infra/{infraA}", setup: authzLocation, body: `{"version":1,"name":"s3"}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/infra/{infra_id}": {path: "/api/2/infra/{infraA}?version=1", setup: authzLocation,
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
 	// Tenants: mostly customerA, or a disabled unit unitX under it.
 	"GET /api/2/tenants": {path: "/api/2/tenants?subtree_root_id={customerA}",
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
@@ -696,4 +738,13 @@ func authzReport(once bool) func(t *testing.T, e *env) {
 			repRun("o")(e)
 		}
 	}
+}
+
+// authzLocation creates {locA}, a location of customerA with an
+// infrastructure {infraA}, and {locE}, an empty location of customerA.
+func authzLocation(t *testing.T, e *env) {
+	e.ids["locA"] = authzRoot(t, e, "POST", "/api/2/locations", `{"owner_tenant_id":"{customerA}","name":"A"}`, 201)["id"].(string)
+	e.ids["locE"] = authzRoot(t, e, "POST", "/api/2/locations", `{"owner_tenant_id":"{customerA}","name":"E"}`, 201)["id"].(string)
+	e.ids["infraA"] = authzRoot(t, e, "POST", "/api/2/infra", `{"owner_tenant_id":"{customerA}","location_id":"{locA}","name":"s",`+
+		`"url":"acronis+fes://s.example.com:44445","capabilities":["backup"]}`, 201)["id"].(string)
 }

@@ -45,6 +45,7 @@ type Server struct {
 	Reports   tenantd.ReportService
 	Events    tenantd.EventService
 	DryRun    tenantd.DryRunService
+	Locations tenantd.LocationService
 	Store     Pinger
 	Signer    *auth.Signer
 	Logger    *slog.Logger

@@ -152,6 +152,9 @@ func (db *DB) EnsureRoot(ctx context.Context) (*tenantd.Tenant, error) {
 			err = audit(ctx, tx, change{tenantID: r.ID, path: r.Path, objectType: tenantd.ObjectTenant, objectID: r.ID,
 				action: tenantd.ActionCreate, after: tenantState(r)})
 		}
+		if err == nil {
+			err = ensureCatalogInfra(ctx, tx, db.catalog, r.ID)
+		}
 		return r, err
 	})
 }

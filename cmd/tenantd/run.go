@@ -118,6 +118,7 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newServeCmd(),
 		a.newMigrateCmd(),
 		a.newBootstrapCmd(),
+		a.newIssuerCmd(),
 		a.newLoginCmd(),
 		a.newTenantsCmd(),
 	)

@@ -42,7 +42,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	cfg.log.register(fs)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "URL clients reach tenantd at (default http://ADDR)")
-	fs.StringVar(&cfg.issuer, "issuer", "", "issuer of tokens; instances sharing a store must agree (default the public URL)")
+	fs.StringVar(&cfg.issuer, "issuer", "", "issuer of tokens, recorded in the store at its first start (default the store's, else the public URL); a different one later is refused")
 	fs.StringVar(&cfg.tokenAlg, "token-alg", auth.RS256, "token signing algorithm: RS256 or EdDSA")
 	fs.DurationVar(&cfg.retention, "retention", sqlstore.DefaultRetention, "how long deleted tenants can be restored")
 	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
@@ -88,12 +88,27 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// The issuer is the store's, so that every instance on it accepts the
+	// others' tokens: --issuer, else --public-url, else this instance's
+	// address sets it at the first start; a different --issuer later is
+	// refused.
+	explicitPublicURL := cfg.publicURL
 	if cfg.publicURL == "" {
 		cfg.publicURL = "http://" + ln.Addr().String()
 	}
-	if cfg.issuer == "" {
-		cfg.issuer = cfg.publicURL
+	fallback := explicitPublicURL
+	if fallback == "" {
+		fallback = cfg.publicURL
 	}
+	issuer, err := db.Issuer(ctx, cfg.issuer, fallback)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("token issuer: %w", err)
+	}
+	if explicitPublicURL != "" && cfg.issuer == "" && issuer != explicitPublicURL {
+		log.Info("the store's token issuer is not this instance's public URL", "issuer", issuer, "public_url", explicitPublicURL)
+	}
+	cfg.issuer = issuer
 	keys, err := db.SigningKeys(ctx, cfg.tokenAlg, func() (*tenantd.SigningKey, error) {
 		return auth.GenerateKey(cfg.tokenAlg, time.Now())
 	})
@@ -137,7 +152,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "store", db.Dialect(), "public_url", cfg.publicURL)
+	log.Info("listening", "addr", ln.Addr().String(), "store", db.Dialect(), "public_url", cfg.publicURL, "issuer", cfg.issuer)
 
 	select {
 	case err = <-serveErr:

@@ -1,7 +1,7 @@
 .PHONY: build run test lint bench generate fuzz
 
 build:
-	go build -o bin/tenantd ./cmd/tenantd
+	go build -buildvcs=true -o bin/tenantd ./cmd/tenantd
 
 run:
 	go run ./cmd/tenantd serve

@@ -119,6 +119,7 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newMigrateCmd(),
 		a.newBootstrapCmd(),
 		a.newIssuerCmd(),
+		a.newVersionCmd(),
 		a.newLoginCmd(),
 		a.newTenantsCmd(),
 	)

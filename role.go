@@ -79,7 +79,7 @@ type AccessPolicy struct {
 // clients of its subtree: API clients, administrators and read-only
 // administrators may.
 func (p *Principal) CanRead() bool {
-	if p.Type != PrincipalUser {
+	if p.Type == PrincipalClient || p.Type == PrincipalSystem {
 		return true
 	}
 	for _, r := range p.Roles {
@@ -93,7 +93,7 @@ func (p *Principal) CanRead() bool {
 // CanWrite reports whether the principal may change tenants, users, roles
 // and API clients of its subtree: API clients and administrators may.
 func (p *Principal) CanWrite() bool {
-	if p.Type != PrincipalUser {
+	if p.Type == PrincipalClient || p.Type == PrincipalSystem {
 		return true
 	}
 	for _, r := range p.Roles {

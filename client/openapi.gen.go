@@ -112,34 +112,34 @@ func (e AlertPromptText) Valid() bool {
 
 // Defines values for ApplicationType.
 const (
-	ApplicationTypeBackup               ApplicationType = "backup"
-	ApplicationTypeFilesCloud           ApplicationType = "files_cloud"
-	ApplicationTypeHci                  ApplicationType = "hci"
-	ApplicationTypeMonitoring           ApplicationType = "monitoring"
-	ApplicationTypeNotary               ApplicationType = "notary"
-	ApplicationTypePhysicalDataShipping ApplicationType = "physical_data_shipping"
-	ApplicationTypePlatform             ApplicationType = "platform"
-	ApplicationTypeStorage              ApplicationType = "storage"
+	Backup               ApplicationType = "backup"
+	FilesCloud           ApplicationType = "files_cloud"
+	Hci                  ApplicationType = "hci"
+	Monitoring           ApplicationType = "monitoring"
+	Notary               ApplicationType = "notary"
+	PhysicalDataShipping ApplicationType = "physical_data_shipping"
+	Platform             ApplicationType = "platform"
+	Storage              ApplicationType = "storage"
 )
 
 // Valid indicates whether the value is a known member of the ApplicationType enum.
 func (e ApplicationType) Valid() bool {
 	switch e {
-	case ApplicationTypeBackup:
+	case Backup:
 		return true
-	case ApplicationTypeFilesCloud:
+	case FilesCloud:
 		return true
-	case ApplicationTypeHci:
+	case Hci:
 		return true
-	case ApplicationTypeMonitoring:
+	case Monitoring:
 		return true
-	case ApplicationTypeNotary:
+	case Notary:
 		return true
-	case ApplicationTypePhysicalDataShipping:
+	case PhysicalDataShipping:
 		return true
-	case ApplicationTypePlatform:
+	case Platform:
 		return true
-	case ApplicationTypeStorage:
+	case Storage:
 		return true
 	default:
 		return false
@@ -761,30 +761,6 @@ func (e IdpOttPostPurpose) Valid() bool {
 	}
 }
 
-// Defines values for InfraCap.
-const (
-	InfraCapBackup           InfraCap = "backup"
-	InfraCapDisasterRecovery InfraCap = "disaster_recovery"
-	InfraCapFilesCloud       InfraCap = "files_cloud"
-	InfraCapVcd              InfraCap = "vcd"
-)
-
-// Valid indicates whether the value is a known member of the InfraCap enum.
-func (e InfraCap) Valid() bool {
-	switch e {
-	case InfraCapBackup:
-		return true
-	case InfraCapDisasterRecovery:
-		return true
-	case InfraCapFilesCloud:
-		return true
-	case InfraCapVcd:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for JwkAlg.
 const (
 	EdDSA JwkAlg = "EdDSA"
@@ -913,19 +889,19 @@ func (e OfferingItemPutStatus) Valid() bool {
 
 // Defines values for OfferingItemType.
 const (
-	OfferingItemTypeCount   OfferingItemType = "count"
-	OfferingItemTypeFeature OfferingItemType = "feature"
-	OfferingItemTypeInfra   OfferingItemType = "infra"
+	Count   OfferingItemType = "count"
+	Feature OfferingItemType = "feature"
+	Infra   OfferingItemType = "infra"
 )
 
 // Valid indicates whether the value is a known member of the OfferingItemType enum.
 func (e OfferingItemType) Valid() bool {
 	switch e {
-	case OfferingItemTypeCount:
+	case Count:
 		return true
-	case OfferingItemTypeFeature:
+	case Feature:
 		return true
-	case OfferingItemTypeInfra:
+	case Infra:
 		return true
 	default:
 		return false
@@ -2547,6 +2523,18 @@ type ErrorScheme struct {
 	Error ErrorScheme_Error `json:"error"`
 }
 
+// ErrorSchemeErrorCode0 defines model for ErrorScheme.Error.Code.0.
+type ErrorSchemeErrorCode0 = string
+
+// ErrorSchemeErrorCode1 defines model for ErrorScheme.Error.Code.1.
+type ErrorSchemeErrorCode1 = int
+
+// ErrorScheme_Error_Code A string such as ParameterMalformed or VersionConflict, or an
+// integer where the code is numeric (1006).
+type ErrorScheme_Error_Code struct {
+	union json.RawMessage
+}
+
 // ErrorScheme_Error_Context Machine-readable facts about the error; empty when there are
 // none. With VersionConflict it carries version, the current
 // version of the object; with QuotaVersionConflict, name and
@@ -2572,10 +2560,9 @@ type ErrorSchemeErrorDomain string
 
 // ErrorScheme_Error defines model for ErrorScheme.Error.
 type ErrorScheme_Error struct {
-	// Code A string such as ParameterMalformed or VersionConflict; the
-	// code the published documentation shows as the number 1006 is
-	// sent as the string "1006", as typed clients decode it.
-	Code string `json:"code"`
+	// Code A string such as ParameterMalformed or VersionConflict, or an
+	// integer where the code is numeric (1006).
+	Code ErrorScheme_Error_Code `json:"code"`
 
 	// Context Machine-readable facts about the error; empty when there are
 	// none. With VersionConflict it carries version, the current
@@ -2718,59 +2705,6 @@ type IdpOttPost struct {
 // IdpOttPostPurpose tenantd issues user_login tokens only; verify is a 400.
 type IdpOttPostPurpose string
 
-// Infra defines model for infra.
-type Infra struct {
-	BackendType      *string    `json:"backend_type"`
-	Capabilities     []InfraCap `json:"capabilities"`
-	ContentMobileURL *Link      `json:"content_mobile_url,omitempty"`
-	ContentURL       *Link      `json:"content_url,omitempty"`
-	ID               UUID       `json:"id"`
-	LocationID       UUID       `json:"location_id"`
-	Name             string     `json:"name"`
-	OwnerTenantID    UUID       `json:"owner_tenant_id"`
-	PlatformOwned    bool       `json:"platform_owned"`
-	Readonly         *bool      `json:"readonly,omitempty"`
-	URL              Link       `json:"url"`
-	Version          int64      `json:"version"`
-}
-
-// InfraBatch defines model for infraBatch.
-type InfraBatch struct {
-	Items []Infra `json:"items"`
-}
-
-// InfraCap defines model for infraCap.
-type InfraCap string
-
-// InfraList defines model for infraList.
-type InfraList struct {
-	Infras []UUID `json:"infras"`
-}
-
-// InfraPost defines model for infraPost.
-type InfraPost struct {
-	BackendType      *string    `json:"backend_type,omitempty"`
-	Capabilities     []InfraCap `json:"capabilities"`
-	ContentMobileURL *Link      `json:"content_mobile_url,omitempty"`
-	ContentURL       *Link      `json:"content_url,omitempty"`
-	LocationID       UUID       `json:"location_id"`
-	Name             string     `json:"name"`
-	OwnerTenantID    UUID       `json:"owner_tenant_id"`
-	URL              Link       `json:"url"`
-}
-
-// InfraPut defines model for infraPut.
-type InfraPut struct {
-	BackendType      *string     `json:"backend_type,omitempty"`
-	Capabilities     *[]InfraCap `json:"capabilities,omitempty"`
-	ContentMobileURL *Link       `json:"content_mobile_url,omitempty"`
-	ContentURL       *Link       `json:"content_url,omitempty"`
-	LocationID       *UUID       `json:"location_id,omitempty"`
-	Name             *string     `json:"name,omitempty"`
-	URL              *Link       `json:"url,omitempty"`
-	Version          int64       `json:"version"`
-}
-
 // Jwk A public key. RSA keys carry n and e; Ed25519 keys carry crv and x.
 // Binary values are base64url without padding.
 type Jwk struct {
@@ -2799,45 +2733,6 @@ type JwkUse string
 // Jwks defines model for jwks.
 type Jwks struct {
 	Keys []Jwk `json:"keys"`
-}
-
-// Link defines model for link.
-type Link = string
-
-// Location defines model for location.
-type Location struct {
-	ID            UUID   `json:"id"`
-	Name          string `json:"name"`
-	OwnerTenantID UUID   `json:"owner_tenant_id"`
-
-	// PlatformOwned Owned by the root tenant.
-	PlatformOwned bool `json:"platform_owned"`
-
-	// Readonly The caller may not change it (or it is part of the catalog).
-	Readonly *bool `json:"readonly,omitempty"`
-	Version  int64 `json:"version"`
-}
-
-// LocationBatch defines model for locationBatch.
-type LocationBatch struct {
-	Items []Location `json:"items"`
-}
-
-// LocationList defines model for locationList.
-type LocationList struct {
-	Locations []UUID `json:"locations"`
-}
-
-// LocationPost defines model for locationPost.
-type LocationPost struct {
-	Name          string `json:"name"`
-	OwnerTenantID UUID   `json:"owner_tenant_id"`
-}
-
-// LocationPut defines model for locationPut.
-type LocationPut struct {
-	Name    string `json:"name"`
-	Version int64  `json:"version"`
 }
 
 // MeasurementUnits defines model for measurementUnits.
@@ -3001,6 +2896,44 @@ type Quota struct {
 
 	// Version Millisecond Unix time of the last change; 0 for a null quota.
 	Version int `json:"version"`
+}
+
+// RegistrationToken defines model for registrationToken.
+type RegistrationToken struct {
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	ID        int       `json:"id"`
+	Scopes    []string  `json:"scopes"`
+
+	// TenantID The tenant's UUID written as one decimal number.
+	TenantID   string `json:"tenant_id"`
+	TenantUUID *UUID  `json:"tenant_uuid,omitempty"`
+
+	// Token The whole token on creation; later its first group and -XXXX-XXXX.
+	Token string `json:"token"`
+}
+
+// RegistrationTokenPost defines model for registrationTokenPost.
+type RegistrationTokenPost struct {
+	ExpiresIn int      `json:"expires_in"`
+	OneTime   *bool    `json:"one_time,omitempty"`
+	Scopes    []string `json:"scopes"`
+	TenantID  *UUID    `json:"tenant_id,omitempty"`
+}
+
+// RegistrationTokenPostV2 defines model for registrationTokenPostV2.
+type RegistrationTokenPostV2 struct {
+	// ExpiresIn Seconds until the token expires, at most one year.
+	ExpiresIn int `json:"expires_in"`
+
+	// OneTime A tenantd extension. The token is consumed by its first use.
+	OneTime *bool    `json:"one_time,omitempty"`
+	Scopes  []string `json:"scopes"`
+}
+
+// RegistrationTokensList defines model for registrationTokensList.
+type RegistrationTokensList struct {
+	Items []RegistrationToken `json:"items"`
 }
 
 // Report defines model for report.
@@ -4238,9 +4171,6 @@ type ForUI = bool
 // IncludeSecondary defines model for includeSecondary.
 type IncludeSecondary = bool
 
-// InfraID defines model for infraId.
-type InfraID = UUID
-
 // InfraUUID defines model for infraUuid.
 type InfraUUID = UUID
 
@@ -4255,20 +4185,11 @@ type ItemStatus int
 // other infrastructure resource.
 type ItemType = OfferingItemType
 
-// LocationID defines model for locationId.
-type LocationID = UUID
-
-// ObjectVersion defines model for objectVersion.
-type ObjectVersion = int64
-
 // ReportID defines model for reportId.
 type ReportID = UUID
 
 // ReportVersion defines model for reportVersion.
 type ReportVersion = int
-
-// RequiredUuids defines model for requiredUuids.
-type RequiredUuids = string
 
 // SettingName defines model for settingName.
 type SettingName = string
@@ -4414,31 +4335,6 @@ type RequestTokensParams struct {
 
 // RequestTokensFormdataBodyGrantType defines parameters for RequestTokens.
 type RequestTokensFormdataBodyGrantType string
-
-// FetchInfrastructuresBatchParams defines parameters for FetchInfrastructuresBatch.
-type FetchInfrastructuresBatchParams struct {
-	// Uuids Comma-separated ids, at most 100.
-	Uuids RequiredUuids `form:"uuids" json:"uuids"`
-}
-
-// UnregisterInfrastructureParams defines parameters for UnregisterInfrastructure.
-type UnregisterInfrastructureParams struct {
-	// Version The current version of the object.
-	Version ObjectVersion `form:"version" json:"version"`
-	Force   *bool         `form:"force,omitempty" json:"force,omitempty"`
-}
-
-// FetchInfrastructuresLocationsBatchParams defines parameters for FetchInfrastructuresLocationsBatch.
-type FetchInfrastructuresLocationsBatchParams struct {
-	// Uuids Comma-separated ids, at most 100.
-	Uuids RequiredUuids `form:"uuids" json:"uuids"`
-}
-
-// DeleteInfrastructuresLocationParams defines parameters for DeleteInfrastructuresLocation.
-type DeleteInfrastructuresLocationParams struct {
-	// Version The current version of the object.
-	Version ObjectVersion `form:"version" json:"version"`
-}
 
 // DeleteReportParams defines parameters for DeleteReport.
 type DeleteReportParams struct {
@@ -4845,17 +4741,8 @@ type RevokeTokenFormdataRequestBody RevokeTokenFormdataBody
 // RequestTokensFormdataRequestBody defines body for RequestTokens for application/x-www-form-urlencoded ContentType.
 type RequestTokensFormdataRequestBody RequestTokensFormdataBody
 
-// RegisterInfrastructureJSONRequestBody defines body for RegisterInfrastructure for application/json ContentType.
-type RegisterInfrastructureJSONRequestBody = InfraPost
-
-// UpdateInfrastructureJSONRequestBody defines body for UpdateInfrastructure for application/json ContentType.
-type UpdateInfrastructureJSONRequestBody = InfraPut
-
-// CreateInfrastructuresLocationJSONRequestBody defines body for CreateInfrastructuresLocation for application/json ContentType.
-type CreateInfrastructuresLocationJSONRequestBody = LocationPost
-
-// UpdateInfrastructuresLocationJSONRequestBody defines body for UpdateInfrastructuresLocation for application/json ContentType.
-type UpdateInfrastructuresLocationJSONRequestBody = LocationPut
+// CreateRegistrationToken0JSONRequestBody defines body for CreateRegistrationToken0 for application/json ContentType.
+type CreateRegistrationToken0JSONRequestBody = RegistrationTokenPost
 
 // CreateReportJSONRequestBody defines body for CreateReport for application/json ContentType.
 type CreateReportJSONRequestBody = ReportPost
@@ -4886,6 +4773,9 @@ type UpdateTenantOfferingItemsPricesJSONRequestBody = OiPricingSettingsPut
 
 // UpdateTenantPricingSettingsJSONRequestBody defines body for UpdateTenantPricingSettings for application/json ContentType.
 type UpdateTenantPricingSettingsJSONRequestBody = TenantPricingSettingsPut
+
+// CreateRegistrationToken1JSONRequestBody defines body for CreateRegistrationToken1 for application/json ContentType.
+type CreateRegistrationToken1JSONRequestBody = RegistrationTokenPostV2
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserPost
@@ -5164,6 +5054,68 @@ func (t BrandPut_SMTPOverride) MarshalJSON() ([]byte, error) {
 }
 
 func (t *BrandPut_SMTPOverride) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsErrorSchemeErrorCode0 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode0
+func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode0() (ErrorSchemeErrorCode0, error) {
+	var body ErrorSchemeErrorCode0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorSchemeErrorCode0 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode0
+func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorSchemeErrorCode0 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode0
+func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorSchemeErrorCode1 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode1
+func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode1() (ErrorSchemeErrorCode1, error) {
+	var body ErrorSchemeErrorCode1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorSchemeErrorCode1 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode1
+func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorSchemeErrorCode1 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode1
+func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ErrorScheme_Error_Code) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ErrorScheme_Error_Code) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -6091,134 +6043,49 @@ type ClientInterface interface {
 	// Corresponds with POST /idp/token (the `RequestTokens` operationId).
 	RequestTokensWithFormdataBody(ctx context.Context, params *RequestTokensParams, body RequestTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// FetchInfrastructuresBatch Fetch infrastructure by id
-	//
-	// The infrastructure among uuids that the caller may see: the
-	// platform's, and that owned in the caller's subtree.
-	//
-	// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
-	FetchInfrastructuresBatch(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// RegisterInfrastructureWithBody Register an infrastructure
-	//
-	// Registers an infrastructure owned by a tenant of the caller's
-	// subtree, at a location of that tenant or of one of its ancestors.
-	// tenantd requires location_id.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-	RegisterInfrastructureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// RegisterInfrastructure Register an infrastructure
-	//
-	// Registers an infrastructure owned by a tenant of the caller's
-	// subtree, at a location of that tenant or of one of its ancestors.
-	// tenantd requires location_id.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-	RegisterInfrastructure(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// UnregisterInfrastructure Unregister an infrastructure
-	//
-	// Removes the infrastructure. While offering items are bound to it the
-	// answer is 409, unless force is set: then those items go with it.
-	//
-	// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
-	UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// FetchInfrastructure Fetch an infrastructure
-	//
-	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// UpdateInfrastructureWithBody Update an infrastructure
-	//
-	// Changes the fields the body carries; backend_type null clears it.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// UpdateInfrastructure Update an infrastructure
-	//
-	// Changes the fields the body carries; backend_type null clears it.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// FetchInfrastructuresLocationsBatch Fetch locations by id
-	//
-	// The locations among uuids that the caller may see: the platform's, and
-	// those owned in the caller's subtree. Others are left out.
-	//
-	// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
-	FetchInfrastructuresLocationsBatch(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// CreateInfrastructuresLocationWithBody Create a location
-	//
-	// Creates a location owned by a tenant of the caller's subtree. A
-	// location owned by the root tenant is platform-owned.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-	CreateInfrastructuresLocationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// CreateInfrastructuresLocation Create a location
-	//
-	// Creates a location owned by a tenant of the caller's subtree. A
-	// location owned by the root tenant is platform-owned.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-	CreateInfrastructuresLocation(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// DeleteInfrastructuresLocation Delete a location
-	//
-	// Deletes a location that has no infrastructure left (409 otherwise).
-	//
-	// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
-	DeleteInfrastructuresLocation(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// FetchInfrastructuresLocation Fetch a location
-	//
-	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// UpdateInfrastructuresLocationWithBody Rename a location
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// UpdateInfrastructuresLocation Rename a location
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// FetchLocationInfrastructures List the ids of the infrastructure at a location
-	//
-	// The infrastructure at the location that the caller may see.
-	//
-	// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
-	FetchLocationInfrastructures(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// FetchOpenAPIDocument This document
 	//
 	// The OpenAPI document of the API. This operation is a tenantd addition.
 	//
 	// Corresponds with GET /openapi.yaml (the `FetchOpenAPIDocument` operationId).
 	FetchOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchRegistrationTokens0 List the registration tokens of the caller's subtree (deprecated)
+	//
+	// Deprecated: use GET /tenants/{tenant_id}/registration_tokens. Lists
+	// the unexpired tokens of every tenant of the caller's subtree. The
+	// secret part of a token is never shown again after its creation:
+	// listings show its first group followed by -XXXX-XXXX.
+	//
+	// Corresponds with GET /registration_tokens (the `FetchRegistrationTokens0` operationId).
+	FetchRegistrationTokens0(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistrationToken0WithBody Create a registration token (deprecated)
+	//
+	// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+	// token's tenant is tenant_id, the caller's tenant when omitted. The
+	// whole token is in this answer only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+	CreateRegistrationToken0WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistrationToken0 Create a registration token (deprecated)
+	//
+	// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+	// token's tenant is tenant_id, the caller's tenant when omitted. The
+	// whole token is in this answer only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+	CreateRegistrationToken0(ctx context.Context, body CreateRegistrationToken0JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteRegistrationToken Delete a registration token
+	//
+	// Corresponds with DELETE /registration_tokens/{token_id} (the `DeleteRegistrationToken` operationId).
+	DeleteRegistrationToken(ctx context.Context, tokenID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateReportWithBody Create a usage report
 	//
@@ -6695,14 +6562,6 @@ type ClientInterface interface {
 	// Corresponds with PUT /tenants/{tenant_id}/edition (the `SwitchTenantEdition` operationId).
 	SwitchTenantEdition(ctx context.Context, tenantID TenantID, body SwitchTenantEditionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// FetchTenantInfrastructureLocations List the ids of the locations a tenant may use
-	//
-	// The locations owned by the tenant or one of its ancestors, the
-	// platform's first.
-	//
-	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
-	FetchTenantInfrastructureLocations(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// FetchTenantOfferingItems List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -6858,6 +6717,39 @@ type ClientInterface interface {
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
 	UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// FetchRegistrationTokens1 List a tenant's registration tokens
+	//
+	// The tenant's unexpired tokens, oldest first. The secret part of a
+	// token is never shown again after its creation: listings show its
+	// first group followed by -XXXX-XXXX.
+	//
+	// Corresponds with GET /tenants/{tenant_id}/registration_tokens (the `FetchRegistrationTokens1` operationId).
+	FetchRegistrationTokens1(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistrationToken1WithBody Create a registration token for a tenant
+	//
+	// An agent exchanges the token for an access token with POST
+	// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+	// and the token as assertion. The whole token is in this answer only;
+	// the store keeps a hash of it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+	CreateRegistrationToken1WithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistrationToken1 Create a registration token for a tenant
+	//
+	// An agent exchanges the token for an access token with POST
+	// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+	// and the token as assertion. The whole token is in this answer only;
+	// the store keeps a hash of it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+	CreateRegistrationToken1(ctx context.Context, tenantID TenantID, body CreateRegistrationToken1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchTenantReports List the ids of the usage reports on a tenant
 	//
 	// The ids of the reports whose parameters.tenant_id is the tenant,
@@ -7009,10 +6901,8 @@ type ClientInterface interface {
 	// FetchCurrentUserInfo Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client gets its user-shaped record: its client id as `id`, its
-	// tenant as `tenant_id`, its client_name (or its id) as `login`,
-	// `activated` true, `enabled` as the client's status, and no personal
-	// data (an empty contact, no access policies).
+	// API client is not a user: it is answered 404 and learns its tenant
+	// from GET /clients/{client_id}.
 	//
 	// Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 	FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7854,278 +7744,6 @@ func (c *Raw) RequestTokensWithFormdataBody(ctx context.Context, params *Request
 	return c.Client.Do(req)
 }
 
-// FetchInfrastructuresBatch Fetch infrastructure by id
-//
-// The infrastructure among uuids that the caller may see: the
-// platform's, and that owned in the caller's subtree.
-//
-// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
-func (c *Raw) FetchInfrastructuresBatch(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructuresBatchRequest(c.Server, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// RegisterInfrastructureWithBody Register an infrastructure
-//
-// Registers an infrastructure owned by a tenant of the caller's
-// subtree, at a location of that tenant or of one of its ancestors.
-// tenantd requires location_id.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-func (c *Raw) RegisterInfrastructureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRegisterInfrastructureRequestWithBody(c.Server, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// RegisterInfrastructure Register an infrastructure
-//
-// Registers an infrastructure owned by a tenant of the caller's
-// subtree, at a location of that tenant or of one of its ancestors.
-// tenantd requires location_id.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-func (c *Raw) RegisterInfrastructure(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRegisterInfrastructureRequest(c.Server, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// UnregisterInfrastructure Unregister an infrastructure
-//
-// Removes the infrastructure. While offering items are bound to it the
-// answer is 409, unless force is set: then those items go with it.
-//
-// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
-func (c *Raw) UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUnregisterInfrastructureRequest(c.Server, infraID, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// FetchInfrastructure Fetch an infrastructure
-//
-// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructureRequest(c.Server, infraID)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// UpdateInfrastructureWithBody Update an infrastructure
-//
-// Changes the fields the body carries; backend_type null clears it.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// UpdateInfrastructure Update an infrastructure
-//
-// Changes the fields the body carries; backend_type null clears it.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// FetchInfrastructuresLocationsBatch Fetch locations by id
-//
-// The locations among uuids that the caller may see: the platform's, and
-// those owned in the caller's subtree. Others are left out.
-//
-// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
-func (c *Raw) FetchInfrastructuresLocationsBatch(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructuresLocationsBatchRequest(c.Server, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// CreateInfrastructuresLocationWithBody Create a location
-//
-// Creates a location owned by a tenant of the caller's subtree. A
-// location owned by the root tenant is platform-owned.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-func (c *Raw) CreateInfrastructuresLocationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInfrastructuresLocationRequestWithBody(c.Server, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// CreateInfrastructuresLocation Create a location
-//
-// Creates a location owned by a tenant of the caller's subtree. A
-// location owned by the root tenant is platform-owned.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-func (c *Raw) CreateInfrastructuresLocation(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInfrastructuresLocationRequest(c.Server, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// DeleteInfrastructuresLocation Delete a location
-//
-// Deletes a location that has no infrastructure left (409 otherwise).
-//
-// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
-func (c *Raw) DeleteInfrastructuresLocation(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteInfrastructuresLocationRequest(c.Server, locationID, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// FetchInfrastructuresLocation Fetch a location
-//
-// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// UpdateInfrastructuresLocationWithBody Rename a location
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// UpdateInfrastructuresLocation Rename a location
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// FetchLocationInfrastructures List the ids of the infrastructure at a location
-//
-// The infrastructure at the location that the caller may see.
-//
-// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
-func (c *Raw) FetchLocationInfrastructures(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchLocationInfrastructuresRequest(c.Server, locationID)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // FetchOpenAPIDocument This document
 //
 // The OpenAPI document of the API. This operation is a tenantd addition.
@@ -8133,6 +7751,83 @@ func (c *Raw) FetchLocationInfrastructures(ctx context.Context, locationID Locat
 // Corresponds with GET /openapi.yaml (the `FetchOpenAPIDocument` operationId).
 func (c *Raw) FetchOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchOpenAPIDocumentRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchRegistrationTokens0 List the registration tokens of the caller's subtree (deprecated)
+//
+// Deprecated: use GET /tenants/{tenant_id}/registration_tokens. Lists
+// the unexpired tokens of every tenant of the caller's subtree. The
+// secret part of a token is never shown again after its creation:
+// listings show its first group followed by -XXXX-XXXX.
+//
+// Corresponds with GET /registration_tokens (the `FetchRegistrationTokens0` operationId).
+func (c *Raw) FetchRegistrationTokens0(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchRegistrationTokens0Request(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistrationToken0WithBody Create a registration token (deprecated)
+//
+// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+// token's tenant is tenant_id, the caller's tenant when omitted. The
+// whole token is in this answer only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+func (c *Raw) CreateRegistrationToken0WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationToken0RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistrationToken0 Create a registration token (deprecated)
+//
+// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+// token's tenant is tenant_id, the caller's tenant when omitted. The
+// whole token is in this answer only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+func (c *Raw) CreateRegistrationToken0(ctx context.Context, body CreateRegistrationToken0JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationToken0Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteRegistrationToken Delete a registration token
+//
+// Corresponds with DELETE /registration_tokens/{token_id} (the `DeleteRegistrationToken` operationId).
+func (c *Raw) DeleteRegistrationToken(ctx context.Context, tokenID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRegistrationTokenRequest(c.Server, tokenID)
 	if err != nil {
 		return nil, err
 	}
@@ -8948,24 +8643,6 @@ func (c *Raw) SwitchTenantEdition(ctx context.Context, tenantID TenantID, body S
 	return c.Client.Do(req)
 }
 
-// FetchTenantInfrastructureLocations List the ids of the locations a tenant may use
-//
-// The locations owned by the tenant or one of its ancestors, the
-// platform's first.
-//
-// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
-func (c *Raw) FetchTenantInfrastructureLocations(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchTenantInfrastructureLocationsRequest(c.Server, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // FetchTenantOfferingItems List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -9211,6 +8888,69 @@ func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID 
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
 func (c *Raw) UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTenantPricingSettingsRequest(c.Server, tenantID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchRegistrationTokens1 List a tenant's registration tokens
+//
+// The tenant's unexpired tokens, oldest first. The secret part of a
+// token is never shown again after its creation: listings show its
+// first group followed by -XXXX-XXXX.
+//
+// Corresponds with GET /tenants/{tenant_id}/registration_tokens (the `FetchRegistrationTokens1` operationId).
+func (c *Raw) FetchRegistrationTokens1(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchRegistrationTokens1Request(c.Server, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistrationToken1WithBody Create a registration token for a tenant
+//
+// An agent exchanges the token for an access token with POST
+// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+// and the token as assertion. The whole token is in this answer only;
+// the store keeps a hash of it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+func (c *Raw) CreateRegistrationToken1WithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationToken1RequestWithBody(c.Server, tenantID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistrationToken1 Create a registration token for a tenant
+//
+// An agent exchanges the token for an access token with POST
+// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+// and the token as assertion. The whole token is in this answer only;
+// the store keeps a hash of it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+func (c *Raw) CreateRegistrationToken1(ctx context.Context, tenantID TenantID, body CreateRegistrationToken1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationToken1Request(c.Server, tenantID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9492,10 +9232,8 @@ func (c *Raw) CheckLoginNameAvailability(ctx context.Context, params *CheckLogin
 // FetchCurrentUserInfo Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client gets its user-shaped record: its client id as `id`, its
-// tenant as `tenant_id`, its client_name (or its id) as `login`,
-// `activated` true, `enabled` as the client's status, and no personal
-// data (an empty contact, no access policies).
+// API client is not a user: it is answered 404 and learns its tenant
+// from GET /clients/{client_id}.
 //
 // Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 func (c *Raw) FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10854,508 +10592,6 @@ func NewRequestTokensRequestWithBody(server string, params *RequestTokensParams,
 	return req, nil
 }
 
-// NewFetchInfrastructuresBatchRequest constructs an http.Request for the FetchInfrastructuresBatch method
-func NewFetchInfrastructuresBatchRequest(server string, params *FetchInfrastructuresBatchParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/infra")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "uuids", params.Uuids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRegisterInfrastructureRequest calls the generic RegisterInfrastructure builder with application/json body
-func NewRegisterInfrastructureRequest(server string, body RegisterInfrastructureJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewRegisterInfrastructureRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewRegisterInfrastructureRequestWithBody constructs an http.Request for the RegisterInfrastructure method, with any body, and a specified content type
-func NewRegisterInfrastructureRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/infra")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewUnregisterInfrastructureRequest constructs an http.Request for the UnregisterInfrastructure method
-func NewUnregisterInfrastructureRequest(server string, infraID InfraID, params *UnregisterInfrastructureParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if params.Force != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "force", *params.Force, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewFetchInfrastructureRequest constructs an http.Request for the FetchInfrastructure method
-func NewFetchInfrastructureRequest(server string, infraID InfraID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateInfrastructureRequest calls the generic UpdateInfrastructure builder with application/json body
-func NewUpdateInfrastructureRequest(server string, infraID InfraID, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructureRequestWithBody(server, infraID, "application/json", bodyReader)
-}
-
-// NewUpdateInfrastructureRequestWithBody constructs an http.Request for the UpdateInfrastructure method, with any body, and a specified content type
-func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewFetchInfrastructuresLocationsBatchRequest constructs an http.Request for the FetchInfrastructuresLocationsBatch method
-func NewFetchInfrastructuresLocationsBatchRequest(server string, params *FetchInfrastructuresLocationsBatchParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "uuids", params.Uuids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateInfrastructuresLocationRequest calls the generic CreateInfrastructuresLocation builder with application/json body
-func NewCreateInfrastructuresLocationRequest(server string, body CreateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateInfrastructuresLocationRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateInfrastructuresLocationRequestWithBody constructs an http.Request for the CreateInfrastructuresLocation method, with any body, and a specified content type
-func NewCreateInfrastructuresLocationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteInfrastructuresLocationRequest constructs an http.Request for the DeleteInfrastructuresLocation method
-func NewDeleteInfrastructuresLocationRequest(server string, locationID LocationID, params *DeleteInfrastructuresLocationParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewFetchInfrastructuresLocationRequest constructs an http.Request for the FetchInfrastructuresLocation method
-func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateInfrastructuresLocationRequest calls the generic UpdateInfrastructuresLocation builder with application/json body
-func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, "application/json", bodyReader)
-}
-
-// NewUpdateInfrastructuresLocationRequestWithBody constructs an http.Request for the UpdateInfrastructuresLocation method, with any body, and a specified content type
-func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewFetchLocationInfrastructuresRequest constructs an http.Request for the FetchLocationInfrastructures method
-func NewFetchLocationInfrastructuresRequest(server string, locationID LocationID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/locations/%s/infra", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
 // NewFetchOpenAPIDocumentRequest constructs an http.Request for the FetchOpenAPIDocument method
 func NewFetchOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	var err error
@@ -11376,6 +10612,107 @@ func NewFetchOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchRegistrationTokens0Request constructs an http.Request for the FetchRegistrationTokens0 method
+func NewFetchRegistrationTokens0Request(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/registration_tokens")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRegistrationToken0Request calls the generic CreateRegistrationToken0 builder with application/json body
+func NewCreateRegistrationToken0Request(server string, body CreateRegistrationToken0JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRegistrationToken0RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateRegistrationToken0RequestWithBody constructs an http.Request for the CreateRegistrationToken0 method, with any body, and a specified content type
+func NewCreateRegistrationToken0RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/registration_tokens")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteRegistrationTokenRequest constructs an http.Request for the DeleteRegistrationToken method
+func NewDeleteRegistrationTokenRequest(server string, tokenID string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token_id", tokenID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/registration_tokens/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -13070,40 +12407,6 @@ func NewSwitchTenantEditionRequestWithBody(server string, tenantID TenantID, con
 	return req, nil
 }
 
-// NewFetchTenantInfrastructureLocationsRequest constructs an http.Request for the FetchTenantInfrastructureLocations method
-func NewFetchTenantInfrastructureLocationsRequest(server string, tenantID TenantID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/tenants/%s/locations", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
 // NewFetchTenantOfferingItemsRequest constructs an http.Request for the FetchTenantOfferingItems method
 func NewFetchTenantOfferingItemsRequest(server string, tenantID TenantID, params *FetchTenantOfferingItemsParams) (*http.Request, error) {
 	var err error
@@ -13602,6 +12905,87 @@ func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID Tenan
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewFetchRegistrationTokens1Request constructs an http.Request for the FetchRegistrationTokens1 method
+func NewFetchRegistrationTokens1Request(server string, tenantID TenantID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/registration_tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRegistrationToken1Request calls the generic CreateRegistrationToken1 builder with application/json body
+func NewCreateRegistrationToken1Request(server string, tenantID TenantID, body CreateRegistrationToken1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRegistrationToken1RequestWithBody(server, tenantID, "application/json", bodyReader)
+}
+
+// NewCreateRegistrationToken1RequestWithBody constructs an http.Request for the CreateRegistrationToken1 method, with any body, and a specified content type
+func NewCreateRegistrationToken1RequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/registration_tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -15135,142 +14519,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /idp/token (the `RequestTokens` operationId).
 	RequestTokensWithFormdataBodyWithResponse(ctx context.Context, params *RequestTokensParams, body RequestTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokensResponse, error)
 
-	// FetchInfrastructuresBatchWithResponse Fetch infrastructure by id
-	//
-	// The infrastructure among uuids that the caller may see: the
-	// platform's, and that owned in the caller's subtree.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
-	FetchInfrastructuresBatchWithResponse(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresBatchResponse, error)
-
-	// RegisterInfrastructureWithBodyWithResponse Register an infrastructure
-	//
-	// Registers an infrastructure owned by a tenant of the caller's
-	// subtree, at a location of that tenant or of one of its ancestors.
-	// tenantd requires location_id.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-	RegisterInfrastructureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error)
-
-	// RegisterInfrastructureWithResponse Register an infrastructure
-	//
-	// Registers an infrastructure owned by a tenant of the caller's
-	// subtree, at a location of that tenant or of one of its ancestors.
-	// tenantd requires location_id.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-	RegisterInfrastructureWithResponse(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error)
-
-	// UnregisterInfrastructureWithResponse Unregister an infrastructure
-	//
-	// Removes the infrastructure. While offering items are bound to it the
-	// answer is 409, unless force is set: then those items go with it.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
-	UnregisterInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*UnregisterInfrastructureResponse, error)
-
-	// FetchInfrastructureWithResponse Fetch an infrastructure
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
-
-	// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
-	//
-	// Changes the fields the body carries; backend_type null clears it.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
-
-	// UpdateInfrastructureWithResponse Update an infrastructure
-	//
-	// Changes the fields the body carries; backend_type null clears it.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
-
-	// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
-	//
-	// The locations among uuids that the caller may see: the platform's, and
-	// those owned in the caller's subtree. Others are left out.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
-	FetchInfrastructuresLocationsBatchWithResponse(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationsBatchResponse, error)
-
-	// CreateInfrastructuresLocationWithBodyWithResponse Create a location
-	//
-	// Creates a location owned by a tenant of the caller's subtree. A
-	// location owned by the root tenant is platform-owned.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-	CreateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error)
-
-	// CreateInfrastructuresLocationWithResponse Create a location
-	//
-	// Creates a location owned by a tenant of the caller's subtree. A
-	// location owned by the root tenant is platform-owned.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-	CreateInfrastructuresLocationWithResponse(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error)
-
-	// DeleteInfrastructuresLocationWithResponse Delete a location
-	//
-	// Deletes a location that has no infrastructure left (409 otherwise).
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
-	DeleteInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*DeleteInfrastructuresLocationResponse, error)
-
-	// FetchInfrastructuresLocationWithResponse Fetch a location
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
-
-	// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
-
-	// UpdateInfrastructuresLocationWithResponse Rename a location
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
-
-	// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
-	//
-	// The infrastructure at the location that the caller may see.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
-	FetchLocationInfrastructuresWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchLocationInfrastructuresResponse, error)
-
 	// FetchOpenAPIDocumentWithResponse This document
 	//
 	// The OpenAPI document of the API. This operation is a tenantd addition.
@@ -15279,6 +14527,47 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /openapi.yaml (the `FetchOpenAPIDocument` operationId).
 	FetchOpenAPIDocumentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchOpenAPIDocumentResponse, error)
+
+	// FetchRegistrationTokens0WithResponse List the registration tokens of the caller's subtree (deprecated)
+	//
+	// Deprecated: use GET /tenants/{tenant_id}/registration_tokens. Lists
+	// the unexpired tokens of every tenant of the caller's subtree. The
+	// secret part of a token is never shown again after its creation:
+	// listings show its first group followed by -XXXX-XXXX.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /registration_tokens (the `FetchRegistrationTokens0` operationId).
+	FetchRegistrationTokens0WithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchRegistrationTokens0Response, error)
+
+	// CreateRegistrationToken0WithBodyWithResponse Create a registration token (deprecated)
+	//
+	// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+	// token's tenant is tenant_id, the caller's tenant when omitted. The
+	// whole token is in this answer only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+	CreateRegistrationToken0WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationToken0Response, error)
+
+	// CreateRegistrationToken0WithResponse Create a registration token (deprecated)
+	//
+	// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+	// token's tenant is tenant_id, the caller's tenant when omitted. The
+	// whole token is in this answer only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+	CreateRegistrationToken0WithResponse(ctx context.Context, body CreateRegistrationToken0JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationToken0Response, error)
+
+	// DeleteRegistrationTokenWithResponse Delete a registration token
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /registration_tokens/{token_id} (the `DeleteRegistrationToken` operationId).
+	DeleteRegistrationTokenWithResponse(ctx context.Context, tokenID string, reqEditors ...RequestEditorFn) (*DeleteRegistrationTokenResponse, error)
 
 	// CreateReportWithBodyWithResponse Create a usage report
 	//
@@ -15791,16 +15080,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /tenants/{tenant_id}/edition (the `SwitchTenantEdition` operationId).
 	SwitchTenantEditionWithResponse(ctx context.Context, tenantID TenantID, body SwitchTenantEditionJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantEditionResponse, error)
 
-	// FetchTenantInfrastructureLocationsWithResponse List the ids of the locations a tenant may use
-	//
-	// The locations owned by the tenant or one of its ancestors, the
-	// platform's first.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
-	FetchTenantInfrastructureLocationsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantInfrastructureLocationsResponse, error)
-
 	// FetchTenantOfferingItemsWithResponse List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -15963,6 +15242,41 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
 	UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
+
+	// FetchRegistrationTokens1WithResponse List a tenant's registration tokens
+	//
+	// The tenant's unexpired tokens, oldest first. The secret part of a
+	// token is never shown again after its creation: listings show its
+	// first group followed by -XXXX-XXXX.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tenants/{tenant_id}/registration_tokens (the `FetchRegistrationTokens1` operationId).
+	FetchRegistrationTokens1WithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchRegistrationTokens1Response, error)
+
+	// CreateRegistrationToken1WithBodyWithResponse Create a registration token for a tenant
+	//
+	// An agent exchanges the token for an access token with POST
+	// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+	// and the token as assertion. The whole token is in this answer only;
+	// the store keeps a hash of it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+	CreateRegistrationToken1WithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationToken1Response, error)
+
+	// CreateRegistrationToken1WithResponse Create a registration token for a tenant
+	//
+	// An agent exchanges the token for an access token with POST
+	// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+	// and the token as assertion. The whole token is in this answer only;
+	// the store keeps a hash of it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+	CreateRegistrationToken1WithResponse(ctx context.Context, tenantID TenantID, body CreateRegistrationToken1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationToken1Response, error)
 
 	// FetchTenantReportsWithResponse List the ids of the usage reports on a tenant
 	//
@@ -16129,10 +15443,8 @@ type ClientWithResponsesInterface interface {
 	// FetchCurrentUserInfoWithResponse Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client gets its user-shaped record: its client id as `id`, its
-	// tenant as `tenant_id`, its client_name (or its id) as `login`,
-	// `activated` true, `enabled` as the client's status, and no personal
-	// data (an empty contact, no access policies).
+	// API client is not a user: it is answered 404 and learns its tenant
+	// from GET /clients/{client_id}.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17781,835 +17093,6 @@ func (r RequestTokensResponse) ContentType() string {
 	return ""
 }
 
-type FetchInfrastructuresBatchResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *InfraBatch
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchInfrastructuresBatchResponse) GetJSON200() *InfraBatch {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchInfrastructuresBatchResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchInfrastructuresBatchResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchInfrastructuresBatchResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchInfrastructuresBatchResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchInfrastructuresBatchResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchInfrastructuresBatchResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchInfrastructuresBatchResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchInfrastructuresBatchResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type RegisterInfrastructureResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Infra
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *RequestTooLarge
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *UnsupportedMediaType
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON201() *Infra {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON413() *RequestTooLarge {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r RegisterInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
-	return r.JSON415
-}
-
-// GetBody returns the raw response body bytes
-func (r RegisterInfrastructureResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r RegisterInfrastructureResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r RegisterInfrastructureResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RegisterInfrastructureResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type UnregisterInfrastructureResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnregisterInfrastructureResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UnregisterInfrastructureResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnregisterInfrastructureResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UnregisterInfrastructureResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UnregisterInfrastructureResponse) GetJSON409() *Conflict {
-	return r.JSON409
-}
-
-// GetBody returns the raw response body bytes
-func (r UnregisterInfrastructureResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r UnregisterInfrastructureResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r UnregisterInfrastructureResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UnregisterInfrastructureResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type FetchInfrastructureResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Infra
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchInfrastructureResponse) GetJSON200() *Infra {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchInfrastructureResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchInfrastructureResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchInfrastructureResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchInfrastructureResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchInfrastructureResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchInfrastructureResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchInfrastructureResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchInfrastructureResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type UpdateInfrastructureResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Infra
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *RequestTooLarge
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *UnsupportedMediaType
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON200() *Infra {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON409() *Conflict {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON413() *RequestTooLarge {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdateInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
-	return r.JSON415
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdateInfrastructureResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r UpdateInfrastructureResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r UpdateInfrastructureResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdateInfrastructureResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type FetchInfrastructuresLocationsBatchResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *LocationBatch
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchInfrastructuresLocationsBatchResponse) GetJSON200() *LocationBatch {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchInfrastructuresLocationsBatchResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchInfrastructuresLocationsBatchResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchInfrastructuresLocationsBatchResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchInfrastructuresLocationsBatchResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchInfrastructuresLocationsBatchResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchInfrastructuresLocationsBatchResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchInfrastructuresLocationsBatchResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchInfrastructuresLocationsBatchResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type CreateInfrastructuresLocationResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Location
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *RequestTooLarge
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *UnsupportedMediaType
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON201() *Location {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON413() *RequestTooLarge {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r CreateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaType {
-	return r.JSON415
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateInfrastructuresLocationResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r CreateInfrastructuresLocationResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r CreateInfrastructuresLocationResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateInfrastructuresLocationResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type DeleteInfrastructuresLocationResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteInfrastructuresLocationResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DeleteInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteInfrastructuresLocationResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteInfrastructuresLocationResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r DeleteInfrastructuresLocationResponse) GetJSON409() *Conflict {
-	return r.JSON409
-}
-
-// GetBody returns the raw response body bytes
-func (r DeleteInfrastructuresLocationResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r DeleteInfrastructuresLocationResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r DeleteInfrastructuresLocationResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeleteInfrastructuresLocationResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type FetchInfrastructuresLocationResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Location
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchInfrastructuresLocationResponse) GetJSON200() *Location {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchInfrastructuresLocationResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchInfrastructuresLocationResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchInfrastructuresLocationResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchInfrastructuresLocationResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchInfrastructuresLocationResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchInfrastructuresLocationResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchInfrastructuresLocationResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type UpdateInfrastructuresLocationResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Location
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *RequestTooLarge
-	// JSON415 the response for an HTTP 415 `application/json` response
-	JSON415 *UnsupportedMediaType
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON200() *Location {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON409() *Conflict {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON413() *RequestTooLarge {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaType {
-	return r.JSON415
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdateInfrastructuresLocationResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r UpdateInfrastructuresLocationResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r UpdateInfrastructuresLocationResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdateInfrastructuresLocationResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-type FetchLocationInfrastructuresResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *InfraList
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchLocationInfrastructuresResponse) GetJSON200() *InfraList {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchLocationInfrastructuresResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchLocationInfrastructuresResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchLocationInfrastructuresResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchLocationInfrastructuresResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchLocationInfrastructuresResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchLocationInfrastructuresResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchLocationInfrastructuresResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchLocationInfrastructuresResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
 type FetchOpenAPIDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18645,6 +17128,199 @@ func (r FetchOpenAPIDocumentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FetchOpenAPIDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchRegistrationTokens0Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegistrationTokensList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchRegistrationTokens0Response) GetJSON200() *RegistrationTokensList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchRegistrationTokens0Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchRegistrationTokens0Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchRegistrationTokens0Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchRegistrationTokens0Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchRegistrationTokens0Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchRegistrationTokens0Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRegistrationToken0Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RegistrationToken
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON201() *RegistrationToken {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRegistrationToken0Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRegistrationToken0Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRegistrationToken0Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRegistrationToken0Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteRegistrationTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteRegistrationTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteRegistrationTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteRegistrationTokenResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteRegistrationTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteRegistrationTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteRegistrationTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteRegistrationTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteRegistrationTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20615,75 +19291,6 @@ func (r SwitchTenantEditionResponse) ContentType() string {
 	return ""
 }
 
-type FetchTenantInfrastructureLocationsResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *LocationList
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FetchTenantInfrastructureLocationsResponse) GetJSON200() *LocationList {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r FetchTenantInfrastructureLocationsResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r FetchTenantInfrastructureLocationsResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r FetchTenantInfrastructureLocationsResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchTenantInfrastructureLocationsResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetBody returns the raw response body bytes
-func (r FetchTenantInfrastructureLocationsResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r FetchTenantInfrastructureLocationsResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r FetchTenantInfrastructureLocationsResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FetchTenantInfrastructureLocationsResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
 type FetchTenantOfferingItemsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21224,6 +19831,151 @@ func (r UpdateTenantPricingSettingsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateTenantPricingSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchRegistrationTokens1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegistrationTokensList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON200() *RegistrationTokensList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchRegistrationTokens1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchRegistrationTokens1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchRegistrationTokens1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchRegistrationTokens1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRegistrationToken1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegistrationToken
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON200() *RegistrationToken {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRegistrationToken1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRegistrationToken1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRegistrationToken1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRegistrationToken1Response) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21830,6 +20582,8 @@ type FetchCurrentUserInfoResponse struct {
 	JSON200 *UserMe
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21840,6 +20594,11 @@ func (r FetchCurrentUserInfoResponse) GetJSON200() *UserMe {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r FetchCurrentUserInfoResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchCurrentUserInfoResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -23129,232 +21888,6 @@ func (c *ClientWithResponses) RequestTokensWithFormdataBodyWithResponse(ctx cont
 	return ParseRequestTokensResponse(rsp)
 }
 
-// FetchInfrastructuresBatchWithResponse Fetch infrastructure by id
-//
-// The infrastructure among uuids that the caller may see: the
-// platform's, and that owned in the caller's subtree.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
-func (c *ClientWithResponses) FetchInfrastructuresBatchWithResponse(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresBatchResponse, error) {
-	rsp, err := c.FetchInfrastructuresBatch(ctx, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchInfrastructuresBatchResponse(rsp)
-}
-
-// RegisterInfrastructureWithBodyWithResponse Register an infrastructure
-//
-// Registers an infrastructure owned by a tenant of the caller's
-// subtree, at a location of that tenant or of one of its ancestors.
-// tenantd requires location_id.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-func (c *ClientWithResponses) RegisterInfrastructureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error) {
-	rsp, err := c.RegisterInfrastructureWithBody(ctx, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRegisterInfrastructureResponse(rsp)
-}
-
-// RegisterInfrastructureWithResponse Register an infrastructure
-//
-// Registers an infrastructure owned by a tenant of the caller's
-// subtree, at a location of that tenant or of one of its ancestors.
-// tenantd requires location_id.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
-func (c *ClientWithResponses) RegisterInfrastructureWithResponse(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error) {
-	rsp, err := c.RegisterInfrastructure(ctx, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRegisterInfrastructureResponse(rsp)
-}
-
-// UnregisterInfrastructureWithResponse Unregister an infrastructure
-//
-// Removes the infrastructure. While offering items are bound to it the
-// answer is 409, unless force is set: then those items go with it.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
-func (c *ClientWithResponses) UnregisterInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*UnregisterInfrastructureResponse, error) {
-	rsp, err := c.UnregisterInfrastructure(ctx, infraID, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseUnregisterInfrastructureResponse(rsp)
-}
-
-// FetchInfrastructureWithResponse Fetch an infrastructure
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
-	rsp, err := c.FetchInfrastructure(ctx, infraID, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchInfrastructureResponse(rsp)
-}
-
-// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
-//
-// Changes the fields the body carries; backend_type null clears it.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseUpdateInfrastructureResponse(rsp)
-}
-
-// UpdateInfrastructureWithResponse Update an infrastructure
-//
-// Changes the fields the body carries; backend_type null clears it.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructure(ctx, infraID, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseUpdateInfrastructureResponse(rsp)
-}
-
-// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
-//
-// The locations among uuids that the caller may see: the platform's, and
-// those owned in the caller's subtree. Others are left out.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
-func (c *ClientWithResponses) FetchInfrastructuresLocationsBatchWithResponse(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationsBatchResponse, error) {
-	rsp, err := c.FetchInfrastructuresLocationsBatch(ctx, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchInfrastructuresLocationsBatchResponse(rsp)
-}
-
-// CreateInfrastructuresLocationWithBodyWithResponse Create a location
-//
-// Creates a location owned by a tenant of the caller's subtree. A
-// location owned by the root tenant is platform-owned.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) CreateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error) {
-	rsp, err := c.CreateInfrastructuresLocationWithBody(ctx, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseCreateInfrastructuresLocationResponse(rsp)
-}
-
-// CreateInfrastructuresLocationWithResponse Create a location
-//
-// Creates a location owned by a tenant of the caller's subtree. A
-// location owned by the root tenant is platform-owned.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) CreateInfrastructuresLocationWithResponse(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error) {
-	rsp, err := c.CreateInfrastructuresLocation(ctx, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseCreateInfrastructuresLocationResponse(rsp)
-}
-
-// DeleteInfrastructuresLocationWithResponse Delete a location
-//
-// Deletes a location that has no infrastructure left (409 otherwise).
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) DeleteInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*DeleteInfrastructuresLocationResponse, error) {
-	rsp, err := c.DeleteInfrastructuresLocation(ctx, locationID, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseDeleteInfrastructuresLocationResponse(rsp)
-}
-
-// FetchInfrastructuresLocationWithResponse Fetch a location
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
-	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchInfrastructuresLocationResponse(rsp)
-}
-
-// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseUpdateInfrastructuresLocationResponse(rsp)
-}
-
-// UpdateInfrastructuresLocationWithResponse Rename a location
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseUpdateInfrastructuresLocationResponse(rsp)
-}
-
-// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
-//
-// The infrastructure at the location that the caller may see.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
-func (c *ClientWithResponses) FetchLocationInfrastructuresWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchLocationInfrastructuresResponse, error) {
-	rsp, err := c.FetchLocationInfrastructures(ctx, locationID, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchLocationInfrastructuresResponse(rsp)
-}
-
 // FetchOpenAPIDocumentWithResponse This document
 //
 // The OpenAPI document of the API. This operation is a tenantd addition.
@@ -23368,6 +21901,71 @@ func (c *ClientWithResponses) FetchOpenAPIDocumentWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseFetchOpenAPIDocumentResponse(rsp)
+}
+
+// FetchRegistrationTokens0WithResponse List the registration tokens of the caller's subtree (deprecated)
+//
+// Deprecated: use GET /tenants/{tenant_id}/registration_tokens. Lists
+// the unexpired tokens of every tenant of the caller's subtree. The
+// secret part of a token is never shown again after its creation:
+// listings show its first group followed by -XXXX-XXXX.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /registration_tokens (the `FetchRegistrationTokens0` operationId).
+func (c *ClientWithResponses) FetchRegistrationTokens0WithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchRegistrationTokens0Response, error) {
+	rsp, err := c.FetchRegistrationTokens0(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchRegistrationTokens0Response(rsp)
+}
+
+// CreateRegistrationToken0WithBodyWithResponse Create a registration token (deprecated)
+//
+// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+// token's tenant is tenant_id, the caller's tenant when omitted. The
+// whole token is in this answer only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+func (c *ClientWithResponses) CreateRegistrationToken0WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationToken0Response, error) {
+	rsp, err := c.CreateRegistrationToken0WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationToken0Response(rsp)
+}
+
+// CreateRegistrationToken0WithResponse Create a registration token (deprecated)
+//
+// Deprecated: use POST /tenants/{tenant_id}/registration_tokens. The
+// token's tenant is tenant_id, the caller's tenant when omitted. The
+// whole token is in this answer only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /registration_tokens (the `CreateRegistrationToken0` operationId).
+func (c *ClientWithResponses) CreateRegistrationToken0WithResponse(ctx context.Context, body CreateRegistrationToken0JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationToken0Response, error) {
+	rsp, err := c.CreateRegistrationToken0(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationToken0Response(rsp)
+}
+
+// DeleteRegistrationTokenWithResponse Delete a registration token
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /registration_tokens/{token_id} (the `DeleteRegistrationToken` operationId).
+func (c *ClientWithResponses) DeleteRegistrationTokenWithResponse(ctx context.Context, tokenID string, reqEditors ...RequestEditorFn) (*DeleteRegistrationTokenResponse, error) {
+	rsp, err := c.DeleteRegistrationToken(ctx, tokenID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteRegistrationTokenResponse(rsp)
 }
 
 // CreateReportWithBodyWithResponse Create a usage report
@@ -24079,22 +22677,6 @@ func (c *ClientWithResponses) SwitchTenantEditionWithResponse(ctx context.Contex
 	return ParseSwitchTenantEditionResponse(rsp)
 }
 
-// FetchTenantInfrastructureLocationsWithResponse List the ids of the locations a tenant may use
-//
-// The locations owned by the tenant or one of its ancestors, the
-// platform's first.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
-func (c *ClientWithResponses) FetchTenantInfrastructureLocationsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantInfrastructureLocationsResponse, error) {
-	rsp, err := c.FetchTenantInfrastructureLocations(ctx, tenantID, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseFetchTenantInfrastructureLocationsResponse(rsp)
-}
-
 // FetchTenantOfferingItemsWithResponse List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -24316,6 +22898,59 @@ func (c *ClientWithResponses) UpdateTenantPricingSettingsWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseUpdateTenantPricingSettingsResponse(rsp)
+}
+
+// FetchRegistrationTokens1WithResponse List a tenant's registration tokens
+//
+// The tenant's unexpired tokens, oldest first. The secret part of a
+// token is never shown again after its creation: listings show its
+// first group followed by -XXXX-XXXX.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tenants/{tenant_id}/registration_tokens (the `FetchRegistrationTokens1` operationId).
+func (c *ClientWithResponses) FetchRegistrationTokens1WithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchRegistrationTokens1Response, error) {
+	rsp, err := c.FetchRegistrationTokens1(ctx, tenantID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchRegistrationTokens1Response(rsp)
+}
+
+// CreateRegistrationToken1WithBodyWithResponse Create a registration token for a tenant
+//
+// An agent exchanges the token for an access token with POST
+// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+// and the token as assertion. The whole token is in this answer only;
+// the store keeps a hash of it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+func (c *ClientWithResponses) CreateRegistrationToken1WithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationToken1Response, error) {
+	rsp, err := c.CreateRegistrationToken1WithBody(ctx, tenantID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationToken1Response(rsp)
+}
+
+// CreateRegistrationToken1WithResponse Create a registration token for a tenant
+//
+// An agent exchanges the token for an access token with POST
+// /idp/token, grant_type urn:ietf:params:oauth:grant-type:jwt-bearer
+// and the token as assertion. The whole token is in this answer only;
+// the store keeps a hash of it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tenants/{tenant_id}/registration_tokens (the `CreateRegistrationToken1` operationId).
+func (c *ClientWithResponses) CreateRegistrationToken1WithResponse(ctx context.Context, tenantID TenantID, body CreateRegistrationToken1JSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationToken1Response, error) {
+	rsp, err := c.CreateRegistrationToken1(ctx, tenantID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationToken1Response(rsp)
 }
 
 // FetchTenantReportsWithResponse List the ids of the usage reports on a tenant
@@ -24555,10 +23190,8 @@ func (c *ClientWithResponses) CheckLoginNameAvailabilityWithResponse(ctx context
 // FetchCurrentUserInfoWithResponse Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client gets its user-shaped record: its client id as `id`, its
-// tenant as `tenant_id`, its client_name (or its id) as `login`,
-// `activated` true, `enabled` as the client's status, and no personal
-// data (an empty contact, no access policies).
+// API client is not a user: it is answered 404 and learns its tenant
+// from GET /clients/{client_id}.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25963,676 +24596,6 @@ func ParseRequestTokensResponse(rsp *http.Response) (*RequestTokensResponse, err
 	return response, nil
 }
 
-// ParseFetchInfrastructuresBatchResponse parses an HTTP response from a FetchInfrastructuresBatchWithResponse call
-func ParseFetchInfrastructuresBatchResponse(rsp *http.Response) (*FetchInfrastructuresBatchResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchInfrastructuresBatchResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest InfraBatch
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseRegisterInfrastructureResponse parses an HTTP response from a RegisterInfrastructureWithResponse call
-func ParseRegisterInfrastructureResponse(rsp *http.Response) (*RegisterInfrastructureResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &RegisterInfrastructureResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Infra
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON201 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest RequestTooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest UnsupportedMediaType
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseUnregisterInfrastructureResponse parses an HTTP response from a UnregisterInfrastructureWithResponse call
-func ParseUnregisterInfrastructureResponse(rsp *http.Response) (*UnregisterInfrastructureResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &UnregisterInfrastructureResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseFetchInfrastructureResponse parses an HTTP response from a FetchInfrastructureWithResponse call
-func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchInfrastructureResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Infra
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseUpdateInfrastructureResponse parses an HTTP response from a UpdateInfrastructureWithResponse call
-func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructureResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &UpdateInfrastructureResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Infra
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest RequestTooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest UnsupportedMediaType
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseFetchInfrastructuresLocationsBatchResponse parses an HTTP response from a FetchInfrastructuresLocationsBatchWithResponse call
-func ParseFetchInfrastructuresLocationsBatchResponse(rsp *http.Response) (*FetchInfrastructuresLocationsBatchResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchInfrastructuresLocationsBatchResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest LocationBatch
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseCreateInfrastructuresLocationResponse parses an HTTP response from a CreateInfrastructuresLocationWithResponse call
-func ParseCreateInfrastructuresLocationResponse(rsp *http.Response) (*CreateInfrastructuresLocationResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &CreateInfrastructuresLocationResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Location
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON201 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest RequestTooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest UnsupportedMediaType
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseDeleteInfrastructuresLocationResponse parses an HTTP response from a DeleteInfrastructuresLocationWithResponse call
-func ParseDeleteInfrastructuresLocationResponse(rsp *http.Response) (*DeleteInfrastructuresLocationResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &DeleteInfrastructuresLocationResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseFetchInfrastructuresLocationResponse parses an HTTP response from a FetchInfrastructuresLocationWithResponse call
-func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfrastructuresLocationResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchInfrastructuresLocationResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Location
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseUpdateInfrastructuresLocationResponse parses an HTTP response from a UpdateInfrastructuresLocationWithResponse call
-func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfrastructuresLocationResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &UpdateInfrastructuresLocationResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Location
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest RequestTooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest UnsupportedMediaType
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
-
-	}
-
-	return response, nil
-}
-
-// ParseFetchLocationInfrastructuresResponse parses an HTTP response from a FetchLocationInfrastructuresWithResponse call
-func ParseFetchLocationInfrastructuresResponse(rsp *http.Response) (*FetchLocationInfrastructuresResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchLocationInfrastructuresResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest InfraList
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
 // ParseFetchOpenAPIDocumentResponse parses an HTTP response from a FetchOpenAPIDocumentWithResponse call
 func ParseFetchOpenAPIDocumentResponse(rsp *http.Response) (*FetchOpenAPIDocumentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26653,6 +24616,157 @@ func ParseFetchOpenAPIDocumentResponse(rsp *http.Response) (*FetchOpenAPIDocumen
 			return nil, err
 		}
 		response.YAML200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchRegistrationTokens0Response parses an HTTP response from a FetchRegistrationTokens0WithResponse call
+func ParseFetchRegistrationTokens0Response(rsp *http.Response) (*FetchRegistrationTokens0Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchRegistrationTokens0Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegistrationTokensList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRegistrationToken0Response parses an HTTP response from a CreateRegistrationToken0WithResponse call
+func ParseCreateRegistrationToken0Response(rsp *http.Response) (*CreateRegistrationToken0Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRegistrationToken0Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RegistrationToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteRegistrationTokenResponse parses an HTTP response from a DeleteRegistrationTokenWithResponse call
+func ParseDeleteRegistrationTokenResponse(rsp *http.Response) (*DeleteRegistrationTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteRegistrationTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -28266,60 +26380,6 @@ func ParseSwitchTenantEditionResponse(rsp *http.Response) (*SwitchTenantEditionR
 	return response, nil
 }
 
-// ParseFetchTenantInfrastructureLocationsResponse parses an HTTP response from a FetchTenantInfrastructureLocationsWithResponse call
-func ParseFetchTenantInfrastructureLocationsResponse(rsp *http.Response) (*FetchTenantInfrastructureLocationsResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &FetchTenantInfrastructureLocationsResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest LocationList
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	}
-
-	return response, nil
-}
-
 // ParseFetchTenantOfferingItemsResponse parses an HTTP response from a FetchTenantOfferingItemsWithResponse call
 func ParseFetchTenantOfferingItemsResponse(rsp *http.Response) (*FetchTenantOfferingItemsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28748,6 +26808,121 @@ func ParseUpdateTenantPricingSettingsResponse(rsp *http.Response) (*UpdateTenant
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchRegistrationTokens1Response parses an HTTP response from a FetchRegistrationTokens1WithResponse call
+func ParseFetchRegistrationTokens1Response(rsp *http.Response) (*FetchRegistrationTokens1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchRegistrationTokens1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegistrationTokensList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRegistrationToken1Response parses an HTTP response from a CreateRegistrationToken1WithResponse call
+func ParseCreateRegistrationToken1Response(rsp *http.Response) (*CreateRegistrationToken1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRegistrationToken1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegistrationToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
@@ -29252,6 +27427,13 @@ func ParseFetchCurrentUserInfoResponse(rsp *http.Response) (*FetchCurrentUserInf
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 

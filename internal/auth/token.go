@@ -65,7 +65,7 @@ type idClaims struct {
 }
 
 func validType(t tenantd.PrincipalType) bool {
-	return t == tenantd.PrincipalClient || t == tenantd.PrincipalUser
+	return t == tenantd.PrincipalClient || t == tenantd.PrincipalUser || t == tenantd.PrincipalAgent
 }
 
 // checkClaims reports what keeps c from being put in a token.

@@ -375,6 +375,27 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 
+	// Registration tokens of customerA: created, listed and deleted by
+	// administrators of its subtree; the deprecated listing shows each
+	// administrator its own subtree's tokens.
+	"GET /api/2/tenants/{tenant_id}/registration_tokens": {path: "/api/2/tenants/{customerA}/registration_tokens", setup: authzRegToken,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/tenants/{tenant_id}/registration_tokens": {path: "/api/2/tenants/{customerA}/registration_tokens",
+		body: `{"expires_in":3600,"scopes":["urn:acronis.com:tenant-id:{customerA}:backup_agent_admin"]}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"GET /api/2/registration_tokens": {path: "/api/2/registration_tokens", setup: authzRegToken,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/registration_tokens": {path: "/api/2/registration_tokens",
+		body: `{"tenant_id":"{customerA}","expires_in":3600,"scopes":["urn:acronis.com:tenant-id::backup_agent_admin"]}`,
+		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"DELETE /api/2/registration_tokens/{token_id}": {path: "/api/2/registration_tokens/{rt}", setup: authzRegToken,
+		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
 	// Users of customerA.
 	"GET /api/2/users": {path: "/api/2/users?tenant_id={customerA}",
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
@@ -747,4 +768,12 @@ func authzLocation(t *testing.T, e *env) {
 	e.ids["locE"] = authzRoot(t, e, "POST", "/api/2/locations", `{"owner_tenant_id":"{customerA}","name":"E"}`, 201)["id"].(string)
 	e.ids["infraA"] = authzRoot(t, e, "POST", "/api/2/infra", `{"owner_tenant_id":"{customerA}","location_id":"{locA}","name":"s",`+
 		`"url":"acronis+fes://s.example.com:44445","capabilities":["backup"]}`, 201)["id"].(string)
+}
+
+// authzRegToken creates a registration token of customerA as {rt}.
+func authzRegToken(t *testing.T, e *env) {
+	t.Helper()
+	got := e.json("POST", "/api/2/tenants/{customerA}/registration_tokens", "root",
+		`{"expires_in":3600,"scopes":["urn:acronis.com:tenant-id:{customerA}:backup_agent_admin"]}`, 200)
+	e.ids["rt"] = itoa(got["id"])
 }

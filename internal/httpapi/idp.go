@@ -149,8 +149,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		if assertion == "" {
 			return &oauthError{http.StatusBadRequest, "invalid_request", "assertion is required"}
 		}
+		if isRegistrationToken(assertion) {
+			return s.redeemRegistrationToken(w, r, assertion)
+		}
 		if p, err = s.bearer(r, assertion); err != nil {
 			return &oauthError{http.StatusUnauthorized, "invalid_grant", tenantd.ErrorMessage(err)}
+		}
+		if p.Type == tenantd.PrincipalAgent {
+			return &oauthError{http.StatusBadRequest, "invalid_grant", "an agent's token cannot be exchanged"}
 		}
 		clientID = p.ID
 	case "":

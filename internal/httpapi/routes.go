@@ -32,6 +32,12 @@ func (s *Server) routes() []route {
 		{"POST", b + "/idp/ott/login", s.handleOTTLogin, true},
 		{"GET", b + "/idp/logout", s.handleLogout, true},
 
+		{"GET", b + "/registration_tokens", s.handleRegistrationTokensDeprecated, false},
+		{"POST", b + "/registration_tokens", s.handleRegistrationTokenCreateDeprecated, false},
+		{"DELETE", b + "/registration_tokens/{token_id}", s.handleRegistrationTokenDelete, false},
+		{"GET", b + "/tenants/{tenant_id}/registration_tokens", s.handleRegistrationTokens, false},
+		{"POST", b + "/tenants/{tenant_id}/registration_tokens", s.handleRegistrationTokenCreate, false},
+
 		{"GET", b + "/clients", s.handleClientList, false},
 		{"POST", b + "/clients", s.handleClientCreate, false},
 		{"GET", b + "/clients/{client_id}", s.handleClientGet, false},

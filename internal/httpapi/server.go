@@ -46,9 +46,11 @@ type Server struct {
 	Events    tenantd.EventService
 	DryRun    tenantd.DryRunService
 	Locations tenantd.LocationService
-	Store     Pinger
-	Signer    *auth.Signer
-	Logger    *slog.Logger
+	// Registrations holds agent registration tokens.
+	Registrations tenantd.RegistrationTokenService
+	Store         Pinger
+	Signer        *auth.Signer
+	Logger        *slog.Logger
 	// PublicURL is the URL clients reach tenantd at (scheme and host, no
 	// path); discovery documents point there.
 	PublicURL string

@@ -96,6 +96,8 @@ func (db *DB) AuthenticateToken(ctx context.Context, c *tenantd.TokenClaims) (*t
 	switch c.Type {
 	case tenantd.PrincipalUser:
 		return db.authenticateUserToken(ctx, c)
+	case tenantd.PrincipalAgent:
+		return db.authenticateAgentToken(ctx, c)
 	case tenantd.PrincipalClient:
 	default:
 		return nil, unauthorized("unknown principal type")
@@ -216,5 +218,33 @@ func (db *DB) authenticateUserToken(ctx context.Context, c *tenantd.TokenClaims)
 			return nil, unauthorized("the token's tenant is not the user's")
 		}
 		return p, nil
+	})
+}
+
+// authenticateAgentToken checks the token of an agent (from a registration
+// token or the device flow): not revoked, its tenant chain active. An agent
+// holds the scopes of its token as roles, none of which administers.
+func (db *DB) authenticateAgentToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
+	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
+		var (
+			path    string
+			revoked bool
+		)
+		err := tx.queryRow(ctx, `SELECT t.path, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)
+			FROM tenants t WHERE t.id = ?`, c.ID, c.TenantID).Scan(&path, &revoked)
+		if tenantd.ErrorKind(classify(err)) == tenantd.ENOTFOUND {
+			return nil, unauthorized("the token's tenant no longer exists")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find the agent's tenant: %w", classify(err))
+		}
+		if revoked {
+			return nil, unauthorized("the token is revoked")
+		}
+		if err := checkTenantChain(ctx, tx, path); err != nil {
+			return nil, err
+		}
+		return &tenantd.Principal{Type: tenantd.PrincipalAgent, ID: c.Subject, TenantID: c.TenantID, TenantPath: path,
+			TokenID: c.ID, Roles: c.Scope}, nil
 	})
 }

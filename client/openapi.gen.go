@@ -112,34 +112,34 @@ func (e AlertPromptText) Valid() bool {
 
 // Defines values for ApplicationType.
 const (
-	Backup               ApplicationType = "backup"
-	FilesCloud           ApplicationType = "files_cloud"
-	Hci                  ApplicationType = "hci"
-	Monitoring           ApplicationType = "monitoring"
-	Notary               ApplicationType = "notary"
-	PhysicalDataShipping ApplicationType = "physical_data_shipping"
-	Platform             ApplicationType = "platform"
-	Storage              ApplicationType = "storage"
+	ApplicationTypeBackup               ApplicationType = "backup"
+	ApplicationTypeFilesCloud           ApplicationType = "files_cloud"
+	ApplicationTypeHci                  ApplicationType = "hci"
+	ApplicationTypeMonitoring           ApplicationType = "monitoring"
+	ApplicationTypeNotary               ApplicationType = "notary"
+	ApplicationTypePhysicalDataShipping ApplicationType = "physical_data_shipping"
+	ApplicationTypePlatform             ApplicationType = "platform"
+	ApplicationTypeStorage              ApplicationType = "storage"
 )
 
 // Valid indicates whether the value is a known member of the ApplicationType enum.
 func (e ApplicationType) Valid() bool {
 	switch e {
-	case Backup:
+	case ApplicationTypeBackup:
 		return true
-	case FilesCloud:
+	case ApplicationTypeFilesCloud:
 		return true
-	case Hci:
+	case ApplicationTypeHci:
 		return true
-	case Monitoring:
+	case ApplicationTypeMonitoring:
 		return true
-	case Notary:
+	case ApplicationTypeNotary:
 		return true
-	case PhysicalDataShipping:
+	case ApplicationTypePhysicalDataShipping:
 		return true
-	case Platform:
+	case ApplicationTypePlatform:
 		return true
-	case Storage:
+	case ApplicationTypeStorage:
 		return true
 	default:
 		return false
@@ -761,6 +761,30 @@ func (e IdpOttPostPurpose) Valid() bool {
 	}
 }
 
+// Defines values for InfraCap.
+const (
+	InfraCapBackup           InfraCap = "backup"
+	InfraCapDisasterRecovery InfraCap = "disaster_recovery"
+	InfraCapFilesCloud       InfraCap = "files_cloud"
+	InfraCapVcd              InfraCap = "vcd"
+)
+
+// Valid indicates whether the value is a known member of the InfraCap enum.
+func (e InfraCap) Valid() bool {
+	switch e {
+	case InfraCapBackup:
+		return true
+	case InfraCapDisasterRecovery:
+		return true
+	case InfraCapFilesCloud:
+		return true
+	case InfraCapVcd:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for JwkAlg.
 const (
 	EdDSA JwkAlg = "EdDSA"
@@ -889,19 +913,19 @@ func (e OfferingItemPutStatus) Valid() bool {
 
 // Defines values for OfferingItemType.
 const (
-	Count   OfferingItemType = "count"
-	Feature OfferingItemType = "feature"
-	Infra   OfferingItemType = "infra"
+	OfferingItemTypeCount   OfferingItemType = "count"
+	OfferingItemTypeFeature OfferingItemType = "feature"
+	OfferingItemTypeInfra   OfferingItemType = "infra"
 )
 
 // Valid indicates whether the value is a known member of the OfferingItemType enum.
 func (e OfferingItemType) Valid() bool {
 	switch e {
-	case Count:
+	case OfferingItemTypeCount:
 		return true
-	case Feature:
+	case OfferingItemTypeFeature:
 		return true
-	case Infra:
+	case OfferingItemTypeInfra:
 		return true
 	default:
 		return false
@@ -2523,18 +2547,6 @@ type ErrorScheme struct {
 	Error ErrorScheme_Error `json:"error"`
 }
 
-// ErrorSchemeErrorCode0 defines model for ErrorScheme.Error.Code.0.
-type ErrorSchemeErrorCode0 = string
-
-// ErrorSchemeErrorCode1 defines model for ErrorScheme.Error.Code.1.
-type ErrorSchemeErrorCode1 = int
-
-// ErrorScheme_Error_Code A string such as ParameterMalformed or VersionConflict, or an
-// integer where the code is numeric (1006).
-type ErrorScheme_Error_Code struct {
-	union json.RawMessage
-}
-
 // ErrorScheme_Error_Context Machine-readable facts about the error; empty when there are
 // none. With VersionConflict it carries version, the current
 // version of the object; with QuotaVersionConflict, name and
@@ -2560,9 +2572,10 @@ type ErrorSchemeErrorDomain string
 
 // ErrorScheme_Error defines model for ErrorScheme.Error.
 type ErrorScheme_Error struct {
-	// Code A string such as ParameterMalformed or VersionConflict, or an
-	// integer where the code is numeric (1006).
-	Code ErrorScheme_Error_Code `json:"code"`
+	// Code A string such as ParameterMalformed or VersionConflict; the
+	// code the published documentation shows as the number 1006 is
+	// sent as the string "1006", as typed clients decode it.
+	Code string `json:"code"`
 
 	// Context Machine-readable facts about the error; empty when there are
 	// none. With VersionConflict it carries version, the current
@@ -2705,6 +2718,59 @@ type IdpOttPost struct {
 // IdpOttPostPurpose tenantd issues user_login tokens only; verify is a 400.
 type IdpOttPostPurpose string
 
+// Infra defines model for infra.
+type Infra struct {
+	BackendType      *string    `json:"backend_type"`
+	Capabilities     []InfraCap `json:"capabilities"`
+	ContentMobileURL *Link      `json:"content_mobile_url,omitempty"`
+	ContentURL       *Link      `json:"content_url,omitempty"`
+	ID               UUID       `json:"id"`
+	LocationID       UUID       `json:"location_id"`
+	Name             string     `json:"name"`
+	OwnerTenantID    UUID       `json:"owner_tenant_id"`
+	PlatformOwned    bool       `json:"platform_owned"`
+	Readonly         *bool      `json:"readonly,omitempty"`
+	URL              Link       `json:"url"`
+	Version          int64      `json:"version"`
+}
+
+// InfraBatch defines model for infraBatch.
+type InfraBatch struct {
+	Items []Infra `json:"items"`
+}
+
+// InfraCap defines model for infraCap.
+type InfraCap string
+
+// InfraList defines model for infraList.
+type InfraList struct {
+	Infras []UUID `json:"infras"`
+}
+
+// InfraPost defines model for infraPost.
+type InfraPost struct {
+	BackendType      *string    `json:"backend_type,omitempty"`
+	Capabilities     []InfraCap `json:"capabilities"`
+	ContentMobileURL *Link      `json:"content_mobile_url,omitempty"`
+	ContentURL       *Link      `json:"content_url,omitempty"`
+	LocationID       UUID       `json:"location_id"`
+	Name             string     `json:"name"`
+	OwnerTenantID    UUID       `json:"owner_tenant_id"`
+	URL              Link       `json:"url"`
+}
+
+// InfraPut defines model for infraPut.
+type InfraPut struct {
+	BackendType      *string     `json:"backend_type,omitempty"`
+	Capabilities     *[]InfraCap `json:"capabilities,omitempty"`
+	ContentMobileURL *Link       `json:"content_mobile_url,omitempty"`
+	ContentURL       *Link       `json:"content_url,omitempty"`
+	LocationID       *UUID       `json:"location_id,omitempty"`
+	Name             *string     `json:"name,omitempty"`
+	URL              *Link       `json:"url,omitempty"`
+	Version          int64       `json:"version"`
+}
+
 // Jwk A public key. RSA keys carry n and e; Ed25519 keys carry crv and x.
 // Binary values are base64url without padding.
 type Jwk struct {
@@ -2733,6 +2799,45 @@ type JwkUse string
 // Jwks defines model for jwks.
 type Jwks struct {
 	Keys []Jwk `json:"keys"`
+}
+
+// Link defines model for link.
+type Link = string
+
+// Location defines model for location.
+type Location struct {
+	ID            UUID   `json:"id"`
+	Name          string `json:"name"`
+	OwnerTenantID UUID   `json:"owner_tenant_id"`
+
+	// PlatformOwned Owned by the root tenant.
+	PlatformOwned bool `json:"platform_owned"`
+
+	// Readonly The caller may not change it (or it is part of the catalog).
+	Readonly *bool `json:"readonly,omitempty"`
+	Version  int64 `json:"version"`
+}
+
+// LocationBatch defines model for locationBatch.
+type LocationBatch struct {
+	Items []Location `json:"items"`
+}
+
+// LocationList defines model for locationList.
+type LocationList struct {
+	Locations []UUID `json:"locations"`
+}
+
+// LocationPost defines model for locationPost.
+type LocationPost struct {
+	Name          string `json:"name"`
+	OwnerTenantID UUID   `json:"owner_tenant_id"`
+}
+
+// LocationPut defines model for locationPut.
+type LocationPut struct {
+	Name    string `json:"name"`
+	Version int64  `json:"version"`
 }
 
 // MeasurementUnits defines model for measurementUnits.
@@ -4171,6 +4276,9 @@ type ForUI = bool
 // IncludeSecondary defines model for includeSecondary.
 type IncludeSecondary = bool
 
+// InfraID defines model for infraId.
+type InfraID = UUID
+
 // InfraUUID defines model for infraUuid.
 type InfraUUID = UUID
 
@@ -4185,11 +4293,20 @@ type ItemStatus int
 // other infrastructure resource.
 type ItemType = OfferingItemType
 
+// LocationID defines model for locationId.
+type LocationID = UUID
+
+// ObjectVersion defines model for objectVersion.
+type ObjectVersion = int64
+
 // ReportID defines model for reportId.
 type ReportID = UUID
 
 // ReportVersion defines model for reportVersion.
 type ReportVersion = int
+
+// RequiredUuids defines model for requiredUuids.
+type RequiredUuids = string
 
 // SettingName defines model for settingName.
 type SettingName = string
@@ -4335,6 +4452,31 @@ type RequestTokensParams struct {
 
 // RequestTokensFormdataBodyGrantType defines parameters for RequestTokens.
 type RequestTokensFormdataBodyGrantType string
+
+// FetchInfrastructuresBatchParams defines parameters for FetchInfrastructuresBatch.
+type FetchInfrastructuresBatchParams struct {
+	// Uuids Comma-separated ids, at most 100.
+	Uuids RequiredUuids `form:"uuids" json:"uuids"`
+}
+
+// UnregisterInfrastructureParams defines parameters for UnregisterInfrastructure.
+type UnregisterInfrastructureParams struct {
+	// Version The current version of the object.
+	Version ObjectVersion `form:"version" json:"version"`
+	Force   *bool         `form:"force,omitempty" json:"force,omitempty"`
+}
+
+// FetchInfrastructuresLocationsBatchParams defines parameters for FetchInfrastructuresLocationsBatch.
+type FetchInfrastructuresLocationsBatchParams struct {
+	// Uuids Comma-separated ids, at most 100.
+	Uuids RequiredUuids `form:"uuids" json:"uuids"`
+}
+
+// DeleteInfrastructuresLocationParams defines parameters for DeleteInfrastructuresLocation.
+type DeleteInfrastructuresLocationParams struct {
+	// Version The current version of the object.
+	Version ObjectVersion `form:"version" json:"version"`
+}
 
 // DeleteReportParams defines parameters for DeleteReport.
 type DeleteReportParams struct {
@@ -4741,6 +4883,18 @@ type RevokeTokenFormdataRequestBody RevokeTokenFormdataBody
 // RequestTokensFormdataRequestBody defines body for RequestTokens for application/x-www-form-urlencoded ContentType.
 type RequestTokensFormdataRequestBody RequestTokensFormdataBody
 
+// RegisterInfrastructureJSONRequestBody defines body for RegisterInfrastructure for application/json ContentType.
+type RegisterInfrastructureJSONRequestBody = InfraPost
+
+// UpdateInfrastructureJSONRequestBody defines body for UpdateInfrastructure for application/json ContentType.
+type UpdateInfrastructureJSONRequestBody = InfraPut
+
+// CreateInfrastructuresLocationJSONRequestBody defines body for CreateInfrastructuresLocation for application/json ContentType.
+type CreateInfrastructuresLocationJSONRequestBody = LocationPost
+
+// UpdateInfrastructuresLocationJSONRequestBody defines body for UpdateInfrastructuresLocation for application/json ContentType.
+type UpdateInfrastructuresLocationJSONRequestBody = LocationPut
+
 // CreateRegistrationToken0JSONRequestBody defines body for CreateRegistrationToken0 for application/json ContentType.
 type CreateRegistrationToken0JSONRequestBody = RegistrationTokenPost
 
@@ -5054,68 +5208,6 @@ func (t BrandPut_SMTPOverride) MarshalJSON() ([]byte, error) {
 }
 
 func (t *BrandPut_SMTPOverride) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsErrorSchemeErrorCode0 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode0
-func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode0() (ErrorSchemeErrorCode0, error) {
-	var body ErrorSchemeErrorCode0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromErrorSchemeErrorCode0 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode0
-func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeErrorSchemeErrorCode0 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode0
-func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode0(v ErrorSchemeErrorCode0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsErrorSchemeErrorCode1 returns the union data inside the ErrorScheme_Error_Code as a ErrorSchemeErrorCode1
-func (t ErrorScheme_Error_Code) AsErrorSchemeErrorCode1() (ErrorSchemeErrorCode1, error) {
-	var body ErrorSchemeErrorCode1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromErrorSchemeErrorCode1 overwrites any union data inside the ErrorScheme_Error_Code as the provided ErrorSchemeErrorCode1
-func (t *ErrorScheme_Error_Code) FromErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeErrorSchemeErrorCode1 performs a merge with any union data inside the ErrorScheme_Error_Code, using the provided ErrorSchemeErrorCode1
-func (t *ErrorScheme_Error_Code) MergeErrorSchemeErrorCode1(v ErrorSchemeErrorCode1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ErrorScheme_Error_Code) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ErrorScheme_Error_Code) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -6043,6 +6135,128 @@ type ClientInterface interface {
 	// Corresponds with POST /idp/token (the `RequestTokens` operationId).
 	RequestTokensWithFormdataBody(ctx context.Context, params *RequestTokensParams, body RequestTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// FetchInfrastructuresBatch Fetch infrastructure by id
+	//
+	// The infrastructure among uuids that the caller may see: the
+	// platform's, and that owned in the caller's subtree.
+	//
+	// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
+	FetchInfrastructuresBatch(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterInfrastructureWithBody Register an infrastructure
+	//
+	// Registers an infrastructure owned by a tenant of the caller's
+	// subtree, at a location of that tenant or of one of its ancestors.
+	// tenantd requires location_id.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+	RegisterInfrastructureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterInfrastructure Register an infrastructure
+	//
+	// Registers an infrastructure owned by a tenant of the caller's
+	// subtree, at a location of that tenant or of one of its ancestors.
+	// tenantd requires location_id.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+	RegisterInfrastructure(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterInfrastructure Unregister an infrastructure
+	//
+	// Removes the infrastructure. While offering items are bound to it the
+	// answer is 409, unless force is set: then those items go with it.
+	//
+	// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
+	UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchInfrastructure Fetch an infrastructure
+	//
+	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
+	FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInfrastructureWithBody Update an infrastructure
+	//
+	// Changes the fields the body carries; backend_type null clears it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInfrastructure Update an infrastructure
+	//
+	// Changes the fields the body carries; backend_type null clears it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+	UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchInfrastructuresLocationsBatch Fetch locations by id
+	//
+	// The locations among uuids that the caller may see: the platform's, and
+	// those owned in the caller's subtree. Others are left out.
+	//
+	// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
+	FetchInfrastructuresLocationsBatch(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInfrastructuresLocationWithBody Create a location
+	//
+	// Creates a location owned by a tenant of the caller's subtree. A
+	// location owned by the root tenant is platform-owned.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+	CreateInfrastructuresLocationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInfrastructuresLocation Create a location
+	//
+	// Creates a location owned by a tenant of the caller's subtree. A
+	// location owned by the root tenant is platform-owned.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+	CreateInfrastructuresLocation(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteInfrastructuresLocation Delete a location
+	//
+	// Deletes a location that has no infrastructure left (409 otherwise).
+	//
+	// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
+	DeleteInfrastructuresLocation(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchInfrastructuresLocation Fetch a location
+	//
+	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
+	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInfrastructuresLocationWithBody Rename a location
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateInfrastructuresLocation Rename a location
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchLocationInfrastructures List the ids of the infrastructure at a location
+	//
+	// The infrastructure at the location that the caller may see.
+	//
+	// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
+	FetchLocationInfrastructures(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchOpenAPIDocument This document
 	//
 	// The OpenAPI document of the API. This operation is a tenantd addition.
@@ -6562,6 +6776,14 @@ type ClientInterface interface {
 	// Corresponds with PUT /tenants/{tenant_id}/edition (the `SwitchTenantEdition` operationId).
 	SwitchTenantEdition(ctx context.Context, tenantID TenantID, body SwitchTenantEditionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// FetchTenantInfrastructureLocations List the ids of the locations a tenant may use
+	//
+	// The locations owned by the tenant or one of its ancestors, the
+	// platform's first.
+	//
+	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
+	FetchTenantInfrastructureLocations(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchTenantOfferingItems List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -6901,8 +7123,10 @@ type ClientInterface interface {
 	// FetchCurrentUserInfo Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client is not a user: it is answered 404 and learns its tenant
-	// from GET /clients/{client_id}.
+	// API client gets its user-shaped record: its client id as `id`, its
+	// tenant as `tenant_id`, its client_name (or its id) as `login`,
+	// `activated` true, `enabled` as the client's status, and no personal
+	// data (an empty contact, no access policies).
 	//
 	// Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 	FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7734,6 +7958,278 @@ func (c *Raw) RequestTokensWithBody(ctx context.Context, params *RequestTokensPa
 // Corresponds with POST /idp/token (the `RequestTokens` operationId).
 func (c *Raw) RequestTokensWithFormdataBody(ctx context.Context, params *RequestTokensParams, body RequestTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRequestTokensRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchInfrastructuresBatch Fetch infrastructure by id
+//
+// The infrastructure among uuids that the caller may see: the
+// platform's, and that owned in the caller's subtree.
+//
+// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
+func (c *Raw) FetchInfrastructuresBatch(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructuresBatchRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterInfrastructureWithBody Register an infrastructure
+//
+// Registers an infrastructure owned by a tenant of the caller's
+// subtree, at a location of that tenant or of one of its ancestors.
+// tenantd requires location_id.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+func (c *Raw) RegisterInfrastructureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterInfrastructureRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterInfrastructure Register an infrastructure
+//
+// Registers an infrastructure owned by a tenant of the caller's
+// subtree, at a location of that tenant or of one of its ancestors.
+// tenantd requires location_id.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+func (c *Raw) RegisterInfrastructure(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterInfrastructureRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterInfrastructure Unregister an infrastructure
+//
+// Removes the infrastructure. While offering items are bound to it the
+// answer is 409, unless force is set: then those items go with it.
+//
+// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
+func (c *Raw) UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterInfrastructureRequest(c.Server, infraID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchInfrastructure Fetch an infrastructure
+//
+// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
+func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructureRequest(c.Server, infraID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInfrastructureWithBody Update an infrastructure
+//
+// Changes the fields the body carries; backend_type null clears it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInfrastructure Update an infrastructure
+//
+// Changes the fields the body carries; backend_type null clears it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchInfrastructuresLocationsBatch Fetch locations by id
+//
+// The locations among uuids that the caller may see: the platform's, and
+// those owned in the caller's subtree. Others are left out.
+//
+// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
+func (c *Raw) FetchInfrastructuresLocationsBatch(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructuresLocationsBatchRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInfrastructuresLocationWithBody Create a location
+//
+// Creates a location owned by a tenant of the caller's subtree. A
+// location owned by the root tenant is platform-owned.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+func (c *Raw) CreateInfrastructuresLocationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInfrastructuresLocationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInfrastructuresLocation Create a location
+//
+// Creates a location owned by a tenant of the caller's subtree. A
+// location owned by the root tenant is platform-owned.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+func (c *Raw) CreateInfrastructuresLocation(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInfrastructuresLocationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteInfrastructuresLocation Delete a location
+//
+// Deletes a location that has no infrastructure left (409 otherwise).
+//
+// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
+func (c *Raw) DeleteInfrastructuresLocation(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteInfrastructuresLocationRequest(c.Server, locationID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchInfrastructuresLocation Fetch a location
+//
+// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
+func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInfrastructuresLocationWithBody Rename a location
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateInfrastructuresLocation Rename a location
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchLocationInfrastructures List the ids of the infrastructure at a location
+//
+// The infrastructure at the location that the caller may see.
+//
+// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
+func (c *Raw) FetchLocationInfrastructures(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchLocationInfrastructuresRequest(c.Server, locationID)
 	if err != nil {
 		return nil, err
 	}
@@ -8643,6 +9139,24 @@ func (c *Raw) SwitchTenantEdition(ctx context.Context, tenantID TenantID, body S
 	return c.Client.Do(req)
 }
 
+// FetchTenantInfrastructureLocations List the ids of the locations a tenant may use
+//
+// The locations owned by the tenant or one of its ancestors, the
+// platform's first.
+//
+// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
+func (c *Raw) FetchTenantInfrastructureLocations(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchTenantInfrastructureLocationsRequest(c.Server, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchTenantOfferingItems List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -9232,8 +9746,10 @@ func (c *Raw) CheckLoginNameAvailability(ctx context.Context, params *CheckLogin
 // FetchCurrentUserInfo Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client is not a user: it is answered 404 and learns its tenant
-// from GET /clients/{client_id}.
+// API client gets its user-shaped record: its client id as `id`, its
+// tenant as `tenant_id`, its client_name (or its id) as `login`,
+// `activated` true, `enabled` as the client's status, and no personal
+// data (an empty contact, no access policies).
 //
 // Corresponds with GET /users/me (the `FetchCurrentUserInfo` operationId).
 func (c *Raw) FetchCurrentUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10587,6 +11103,508 @@ func NewRequestTokensRequestWithBody(server string, params *RequestTokensParams,
 			req.Header.Set("Authorization", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewFetchInfrastructuresBatchRequest constructs an http.Request for the FetchInfrastructuresBatch method
+func NewFetchInfrastructuresBatchRequest(server string, params *FetchInfrastructuresBatchParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/infra")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "uuids", params.Uuids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRegisterInfrastructureRequest calls the generic RegisterInfrastructure builder with application/json body
+func NewRegisterInfrastructureRequest(server string, body RegisterInfrastructureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterInfrastructureRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRegisterInfrastructureRequestWithBody constructs an http.Request for the RegisterInfrastructure method, with any body, and a specified content type
+func NewRegisterInfrastructureRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/infra")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnregisterInfrastructureRequest constructs an http.Request for the UnregisterInfrastructure method
+func NewUnregisterInfrastructureRequest(server string, infraID InfraID, params *UnregisterInfrastructureParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Force != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "force", *params.Force, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchInfrastructureRequest constructs an http.Request for the FetchInfrastructure method
+func NewFetchInfrastructureRequest(server string, infraID InfraID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateInfrastructureRequest calls the generic UpdateInfrastructure builder with application/json body
+func NewUpdateInfrastructureRequest(server string, infraID InfraID, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateInfrastructureRequestWithBody(server, infraID, "application/json", bodyReader)
+}
+
+// NewUpdateInfrastructureRequestWithBody constructs an http.Request for the UpdateInfrastructure method, with any body, and a specified content type
+func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "infra_id", infraID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/infra/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewFetchInfrastructuresLocationsBatchRequest constructs an http.Request for the FetchInfrastructuresLocationsBatch method
+func NewFetchInfrastructuresLocationsBatchRequest(server string, params *FetchInfrastructuresLocationsBatchParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "uuids", params.Uuids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateInfrastructuresLocationRequest calls the generic CreateInfrastructuresLocation builder with application/json body
+func NewCreateInfrastructuresLocationRequest(server string, body CreateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInfrastructuresLocationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateInfrastructuresLocationRequestWithBody constructs an http.Request for the CreateInfrastructuresLocation method, with any body, and a specified content type
+func NewCreateInfrastructuresLocationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteInfrastructuresLocationRequest constructs an http.Request for the DeleteInfrastructuresLocation method
+func NewDeleteInfrastructuresLocationRequest(server string, locationID LocationID, params *DeleteInfrastructuresLocationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchInfrastructuresLocationRequest constructs an http.Request for the FetchInfrastructuresLocation method
+func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateInfrastructuresLocationRequest calls the generic UpdateInfrastructuresLocation builder with application/json body
+func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, "application/json", bodyReader)
+}
+
+// NewUpdateInfrastructuresLocationRequestWithBody constructs an http.Request for the UpdateInfrastructuresLocation method, with any body, and a specified content type
+func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewFetchLocationInfrastructuresRequest constructs an http.Request for the FetchLocationInfrastructures method
+func NewFetchLocationInfrastructuresRequest(server string, locationID LocationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "location_id", locationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/locations/%s/infra", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -12403,6 +13421,40 @@ func NewSwitchTenantEditionRequestWithBody(server string, tenantID TenantID, con
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewFetchTenantInfrastructureLocationsRequest constructs an http.Request for the FetchTenantInfrastructureLocations method
+func NewFetchTenantInfrastructureLocationsRequest(server string, tenantID TenantID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/locations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -14519,6 +15571,142 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /idp/token (the `RequestTokens` operationId).
 	RequestTokensWithFormdataBodyWithResponse(ctx context.Context, params *RequestTokensParams, body RequestTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokensResponse, error)
 
+	// FetchInfrastructuresBatchWithResponse Fetch infrastructure by id
+	//
+	// The infrastructure among uuids that the caller may see: the
+	// platform's, and that owned in the caller's subtree.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
+	FetchInfrastructuresBatchWithResponse(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresBatchResponse, error)
+
+	// RegisterInfrastructureWithBodyWithResponse Register an infrastructure
+	//
+	// Registers an infrastructure owned by a tenant of the caller's
+	// subtree, at a location of that tenant or of one of its ancestors.
+	// tenantd requires location_id.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+	RegisterInfrastructureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error)
+
+	// RegisterInfrastructureWithResponse Register an infrastructure
+	//
+	// Registers an infrastructure owned by a tenant of the caller's
+	// subtree, at a location of that tenant or of one of its ancestors.
+	// tenantd requires location_id.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+	RegisterInfrastructureWithResponse(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error)
+
+	// UnregisterInfrastructureWithResponse Unregister an infrastructure
+	//
+	// Removes the infrastructure. While offering items are bound to it the
+	// answer is 409, unless force is set: then those items go with it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
+	UnregisterInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*UnregisterInfrastructureResponse, error)
+
+	// FetchInfrastructureWithResponse Fetch an infrastructure
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
+	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
+
+	// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
+	//
+	// Changes the fields the body carries; backend_type null clears it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+
+	// UpdateInfrastructureWithResponse Update an infrastructure
+	//
+	// Changes the fields the body carries; backend_type null clears it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+
+	// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
+	//
+	// The locations among uuids that the caller may see: the platform's, and
+	// those owned in the caller's subtree. Others are left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
+	FetchInfrastructuresLocationsBatchWithResponse(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationsBatchResponse, error)
+
+	// CreateInfrastructuresLocationWithBodyWithResponse Create a location
+	//
+	// Creates a location owned by a tenant of the caller's subtree. A
+	// location owned by the root tenant is platform-owned.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+	CreateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error)
+
+	// CreateInfrastructuresLocationWithResponse Create a location
+	//
+	// Creates a location owned by a tenant of the caller's subtree. A
+	// location owned by the root tenant is platform-owned.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+	CreateInfrastructuresLocationWithResponse(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error)
+
+	// DeleteInfrastructuresLocationWithResponse Delete a location
+	//
+	// Deletes a location that has no infrastructure left (409 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
+	DeleteInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*DeleteInfrastructuresLocationResponse, error)
+
+	// FetchInfrastructuresLocationWithResponse Fetch a location
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
+	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
+
+	// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+
+	// UpdateInfrastructuresLocationWithResponse Rename a location
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+
+	// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
+	//
+	// The infrastructure at the location that the caller may see.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
+	FetchLocationInfrastructuresWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchLocationInfrastructuresResponse, error)
+
 	// FetchOpenAPIDocumentWithResponse This document
 	//
 	// The OpenAPI document of the API. This operation is a tenantd addition.
@@ -15080,6 +16268,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /tenants/{tenant_id}/edition (the `SwitchTenantEdition` operationId).
 	SwitchTenantEditionWithResponse(ctx context.Context, tenantID TenantID, body SwitchTenantEditionJSONRequestBody, reqEditors ...RequestEditorFn) (*SwitchTenantEditionResponse, error)
 
+	// FetchTenantInfrastructureLocationsWithResponse List the ids of the locations a tenant may use
+	//
+	// The locations owned by the tenant or one of its ancestors, the
+	// platform's first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
+	FetchTenantInfrastructureLocationsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantInfrastructureLocationsResponse, error)
+
 	// FetchTenantOfferingItemsWithResponse List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -15443,8 +16641,10 @@ type ClientWithResponsesInterface interface {
 	// FetchCurrentUserInfoWithResponse Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
-	// API client is not a user: it is answered 404 and learns its tenant
-	// from GET /clients/{client_id}.
+	// API client gets its user-shaped record: its client id as `id`, its
+	// tenant as `tenant_id`, its client_name (or its id) as `login`,
+	// `activated` true, `enabled` as the client's status, and no personal
+	// data (an empty contact, no access policies).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17087,6 +18287,835 @@ func (r RequestTokensResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RequestTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchInfrastructuresBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InfraBatch
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON200() *InfraBatch {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchInfrastructuresBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchInfrastructuresBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchInfrastructuresBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchInfrastructuresBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RegisterInfrastructureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Infra
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RequestTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON201() *Infra {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON413() *RequestTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterInfrastructureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterInfrastructureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterInfrastructureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterInfrastructureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnregisterInfrastructureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UnregisterInfrastructureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnregisterInfrastructureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnregisterInfrastructureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnregisterInfrastructureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchInfrastructureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Infra
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON200() *Infra {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchInfrastructureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchInfrastructureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchInfrastructureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchInfrastructureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateInfrastructureResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Infra
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RequestTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON200() *Infra {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON413() *RequestTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateInfrastructureResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateInfrastructureResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateInfrastructureResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateInfrastructureResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchInfrastructuresLocationsBatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocationBatch
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON200() *LocationBatch {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchInfrastructuresLocationsBatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchInfrastructuresLocationsBatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchInfrastructuresLocationsBatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchInfrastructuresLocationsBatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateInfrastructuresLocationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Location
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RequestTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON201() *Location {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON413() *RequestTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInfrastructuresLocationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInfrastructuresLocationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInfrastructuresLocationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInfrastructuresLocationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteInfrastructuresLocationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteInfrastructuresLocationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteInfrastructuresLocationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteInfrastructuresLocationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteInfrastructuresLocationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchInfrastructuresLocationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Location
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON200() *Location {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchInfrastructuresLocationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchInfrastructuresLocationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchInfrastructuresLocationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchInfrastructuresLocationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateInfrastructuresLocationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Location
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RequestTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON200() *Location {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON413() *RequestTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateInfrastructuresLocationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateInfrastructuresLocationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateInfrastructuresLocationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateInfrastructuresLocationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchLocationInfrastructuresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InfraList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON200() *InfraList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchLocationInfrastructuresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchLocationInfrastructuresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchLocationInfrastructuresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchLocationInfrastructuresResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19291,6 +21320,75 @@ func (r SwitchTenantEditionResponse) ContentType() string {
 	return ""
 }
 
+type FetchTenantInfrastructureLocationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON200() *LocationList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchTenantInfrastructureLocationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchTenantInfrastructureLocationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchTenantInfrastructureLocationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchTenantInfrastructureLocationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type FetchTenantOfferingItemsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20582,8 +22680,6 @@ type FetchCurrentUserInfoResponse struct {
 	JSON200 *UserMe
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20594,11 +22690,6 @@ func (r FetchCurrentUserInfoResponse) GetJSON200() *UserMe {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r FetchCurrentUserInfoResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r FetchCurrentUserInfoResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -21888,6 +23979,232 @@ func (c *ClientWithResponses) RequestTokensWithFormdataBodyWithResponse(ctx cont
 	return ParseRequestTokensResponse(rsp)
 }
 
+// FetchInfrastructuresBatchWithResponse Fetch infrastructure by id
+//
+// The infrastructure among uuids that the caller may see: the
+// platform's, and that owned in the caller's subtree.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /infra (the `FetchInfrastructuresBatch` operationId).
+func (c *ClientWithResponses) FetchInfrastructuresBatchWithResponse(ctx context.Context, params *FetchInfrastructuresBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresBatchResponse, error) {
+	rsp, err := c.FetchInfrastructuresBatch(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchInfrastructuresBatchResponse(rsp)
+}
+
+// RegisterInfrastructureWithBodyWithResponse Register an infrastructure
+//
+// Registers an infrastructure owned by a tenant of the caller's
+// subtree, at a location of that tenant or of one of its ancestors.
+// tenantd requires location_id.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+func (c *ClientWithResponses) RegisterInfrastructureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error) {
+	rsp, err := c.RegisterInfrastructureWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterInfrastructureResponse(rsp)
+}
+
+// RegisterInfrastructureWithResponse Register an infrastructure
+//
+// Registers an infrastructure owned by a tenant of the caller's
+// subtree, at a location of that tenant or of one of its ancestors.
+// tenantd requires location_id.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /infra (the `RegisterInfrastructure` operationId).
+func (c *ClientWithResponses) RegisterInfrastructureWithResponse(ctx context.Context, body RegisterInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterInfrastructureResponse, error) {
+	rsp, err := c.RegisterInfrastructure(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterInfrastructureResponse(rsp)
+}
+
+// UnregisterInfrastructureWithResponse Unregister an infrastructure
+//
+// Removes the infrastructure. While offering items are bound to it the
+// answer is 409, unless force is set: then those items go with it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
+func (c *ClientWithResponses) UnregisterInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*UnregisterInfrastructureResponse, error) {
+	rsp, err := c.UnregisterInfrastructure(ctx, infraID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterInfrastructureResponse(rsp)
+}
+
+// FetchInfrastructureWithResponse Fetch an infrastructure
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
+func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
+	rsp, err := c.FetchInfrastructure(ctx, infraID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchInfrastructureResponse(rsp)
+}
+
+// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
+//
+// Changes the fields the body carries; backend_type null clears it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInfrastructureResponse(rsp)
+}
+
+// UpdateInfrastructureWithResponse Update an infrastructure
+//
+// Changes the fields the body carries; backend_type null clears it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
+func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructure(ctx, infraID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInfrastructureResponse(rsp)
+}
+
+// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
+//
+// The locations among uuids that the caller may see: the platform's, and
+// those owned in the caller's subtree. Others are left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /locations (the `FetchInfrastructuresLocationsBatch` operationId).
+func (c *ClientWithResponses) FetchInfrastructuresLocationsBatchWithResponse(ctx context.Context, params *FetchInfrastructuresLocationsBatchParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationsBatchResponse, error) {
+	rsp, err := c.FetchInfrastructuresLocationsBatch(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchInfrastructuresLocationsBatchResponse(rsp)
+}
+
+// CreateInfrastructuresLocationWithBodyWithResponse Create a location
+//
+// Creates a location owned by a tenant of the caller's subtree. A
+// location owned by the root tenant is platform-owned.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) CreateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error) {
+	rsp, err := c.CreateInfrastructuresLocationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInfrastructuresLocationResponse(rsp)
+}
+
+// CreateInfrastructuresLocationWithResponse Create a location
+//
+// Creates a location owned by a tenant of the caller's subtree. A
+// location owned by the root tenant is platform-owned.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /locations (the `CreateInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) CreateInfrastructuresLocationWithResponse(ctx context.Context, body CreateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInfrastructuresLocationResponse, error) {
+	rsp, err := c.CreateInfrastructuresLocation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInfrastructuresLocationResponse(rsp)
+}
+
+// DeleteInfrastructuresLocationWithResponse Delete a location
+//
+// Deletes a location that has no infrastructure left (409 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /locations/{location_id} (the `DeleteInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) DeleteInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *DeleteInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*DeleteInfrastructuresLocationResponse, error) {
+	rsp, err := c.DeleteInfrastructuresLocation(ctx, locationID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteInfrastructuresLocationResponse(rsp)
+}
+
+// FetchInfrastructuresLocationWithResponse Fetch a location
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
+	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchInfrastructuresLocationResponse(rsp)
+}
+
+// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInfrastructuresLocationResponse(rsp)
+}
+
+// UpdateInfrastructuresLocationWithResponse Rename a location
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateInfrastructuresLocationResponse(rsp)
+}
+
+// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
+//
+// The infrastructure at the location that the caller may see.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /locations/{location_id}/infra (the `FetchLocationInfrastructures` operationId).
+func (c *ClientWithResponses) FetchLocationInfrastructuresWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchLocationInfrastructuresResponse, error) {
+	rsp, err := c.FetchLocationInfrastructures(ctx, locationID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchLocationInfrastructuresResponse(rsp)
+}
+
 // FetchOpenAPIDocumentWithResponse This document
 //
 // The OpenAPI document of the API. This operation is a tenantd addition.
@@ -22677,6 +24994,22 @@ func (c *ClientWithResponses) SwitchTenantEditionWithResponse(ctx context.Contex
 	return ParseSwitchTenantEditionResponse(rsp)
 }
 
+// FetchTenantInfrastructureLocationsWithResponse List the ids of the locations a tenant may use
+//
+// The locations owned by the tenant or one of its ancestors, the
+// platform's first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
+func (c *ClientWithResponses) FetchTenantInfrastructureLocationsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantInfrastructureLocationsResponse, error) {
+	rsp, err := c.FetchTenantInfrastructureLocations(ctx, tenantID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchTenantInfrastructureLocationsResponse(rsp)
+}
+
 // FetchTenantOfferingItemsWithResponse List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -23190,8 +25523,10 @@ func (c *ClientWithResponses) CheckLoginNameAvailabilityWithResponse(ctx context
 // FetchCurrentUserInfoWithResponse Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
-// API client is not a user: it is answered 404 and learns its tenant
-// from GET /clients/{client_id}.
+// API client gets its user-shaped record: its client id as `id`, its
+// tenant as `tenant_id`, its client_name (or its id) as `login`,
+// `activated` true, `enabled` as the client's status, and no personal
+// data (an empty contact, no access policies).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24590,6 +26925,676 @@ func ParseRequestTokensResponse(rsp *http.Response) (*RequestTokensResponse, err
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchInfrastructuresBatchResponse parses an HTTP response from a FetchInfrastructuresBatchWithResponse call
+func ParseFetchInfrastructuresBatchResponse(rsp *http.Response) (*FetchInfrastructuresBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchInfrastructuresBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InfraBatch
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegisterInfrastructureResponse parses an HTTP response from a RegisterInfrastructureWithResponse call
+func ParseRegisterInfrastructureResponse(rsp *http.Response) (*RegisterInfrastructureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterInfrastructureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Infra
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RequestTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnregisterInfrastructureResponse parses an HTTP response from a UnregisterInfrastructureWithResponse call
+func ParseUnregisterInfrastructureResponse(rsp *http.Response) (*UnregisterInfrastructureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnregisterInfrastructureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchInfrastructureResponse parses an HTTP response from a FetchInfrastructureWithResponse call
+func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchInfrastructureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Infra
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateInfrastructureResponse parses an HTTP response from a UpdateInfrastructureWithResponse call
+func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructureResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateInfrastructureResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Infra
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RequestTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchInfrastructuresLocationsBatchResponse parses an HTTP response from a FetchInfrastructuresLocationsBatchWithResponse call
+func ParseFetchInfrastructuresLocationsBatchResponse(rsp *http.Response) (*FetchInfrastructuresLocationsBatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchInfrastructuresLocationsBatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocationBatch
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateInfrastructuresLocationResponse parses an HTTP response from a CreateInfrastructuresLocationWithResponse call
+func ParseCreateInfrastructuresLocationResponse(rsp *http.Response) (*CreateInfrastructuresLocationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInfrastructuresLocationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Location
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RequestTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteInfrastructuresLocationResponse parses an HTTP response from a DeleteInfrastructuresLocationWithResponse call
+func ParseDeleteInfrastructuresLocationResponse(rsp *http.Response) (*DeleteInfrastructuresLocationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteInfrastructuresLocationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchInfrastructuresLocationResponse parses an HTTP response from a FetchInfrastructuresLocationWithResponse call
+func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfrastructuresLocationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchInfrastructuresLocationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Location
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateInfrastructuresLocationResponse parses an HTTP response from a UpdateInfrastructuresLocationWithResponse call
+func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfrastructuresLocationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateInfrastructuresLocationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Location
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RequestTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFetchLocationInfrastructuresResponse parses an HTTP response from a FetchLocationInfrastructuresWithResponse call
+func ParseFetchLocationInfrastructuresResponse(rsp *http.Response) (*FetchLocationInfrastructuresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchLocationInfrastructuresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InfraList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -26380,6 +29385,60 @@ func ParseSwitchTenantEditionResponse(rsp *http.Response) (*SwitchTenantEditionR
 	return response, nil
 }
 
+// ParseFetchTenantInfrastructureLocationsResponse parses an HTTP response from a FetchTenantInfrastructureLocationsWithResponse call
+func ParseFetchTenantInfrastructureLocationsResponse(rsp *http.Response) (*FetchTenantInfrastructureLocationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchTenantInfrastructureLocationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseFetchTenantOfferingItemsResponse parses an HTTP response from a FetchTenantOfferingItemsWithResponse call
 func ParseFetchTenantOfferingItemsResponse(rsp *http.Response) (*FetchTenantOfferingItemsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -27427,13 +30486,6 @@ func ParseFetchCurrentUserInfoResponse(rsp *http.Response) (*FetchCurrentUserInf
 			return nil, err
 		}
 		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
 
 	}
 

@@ -48,7 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"SigningKeysConcurrent", testSigningKeysConcurrent},
 		{"ConcurrentVersionedUpdates", testConcurrentVersionedUpdates},
 	}
-	for _, tt := range append(append(append(append(append(append(append(tests, userTests...), serviceTests...), brandTests...), usageTests...), reportTests...), eventTests...), dryRunTests...) {
+	for _, tt := range append(append(append(append(append(append(append(append(tests, userTests...), serviceTests...), brandTests...), usageTests...), reportTests...), eventTests...), dryRunTests...), locationTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := open(t)

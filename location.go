@@ -16,8 +16,9 @@ package tenantd
 //     subtree rules, and platform-owned ones readable by every authenticated
 //     principal and changed by root administrators only.
 //   - A location that still has infrastructure is not deleted (409). An
-//     infrastructure that offering items point to is not unregistered
-//     unless force is set; with force, those items go with it.
+//     infrastructure that offering items offer is not unregistered unless
+//     force is set; with force, those items fall back to the catalog's
+//     storage.
 //   - Versions start at 1 and grow by one with every change.
 
 import (
@@ -291,8 +292,9 @@ type LocationService interface {
 	UpdateInfra(ctx context.Context, id string, u *InfraUpdate) (*Infra, error)
 
 	// UnregisterInfra removes an infrastructure. Without force it refuses
-	// (ECONFLICT) while offering items point to it; with force, those items
-	// are removed with it. Returns ENOTFOUND, EFORBIDDEN, ECONFLICT.
+	// (ECONFLICT) while offering items offer it; with force, those items
+	// fall back to the catalog's storage. Returns ENOTFOUND, EFORBIDDEN,
+	// ECONFLICT.
 	UnregisterInfra(ctx context.Context, id string, version int64, force bool) error
 }
 
@@ -333,4 +335,28 @@ func (c *Catalog) SetInfrastructure(locs []Location, infras []Infra) error {
 		c.Locations[i].PlatformOwned, c.Locations[i].ReadOnly, c.Locations[i].Version = true, true, 1
 	}
 	return nil
+}
+
+// InfraCapability returns the capability an infrastructure needs to serve
+// the items of application appID: the application's type when it is a
+// capability (backup, files_cloud), "" when any infrastructure serves it.
+func (c *Catalog) InfraCapability(appID string) string {
+	a, ok := c.Application(appID)
+	if !ok || !slices.Contains(InfraCapabilities, a.Type) {
+		return ""
+	}
+	return a.Type
+}
+
+// DefaultInfra returns the catalog infrastructure that the infra items of
+// application appID offer unless a tenant's item says otherwise: the first
+// with the capability the application needs; "" when there is none.
+func (c *Catalog) DefaultInfra(appID string) string {
+	need := c.InfraCapability(appID)
+	for _, x := range c.Infra {
+		if need == "" || slices.Contains(x.Capabilities, need) {
+			return x.ID
+		}
+	}
+	return ""
 }

@@ -14,6 +14,10 @@ type OfferingItem struct {
 	Locked    bool
 	Quota     *Quota // nil for items that have no quota (features)
 	UpdatedAt time.Time
+	// InfraID is, for an item of type infra, the infrastructure the item
+	// offers: the catalog's platform storage unless set otherwise; "" for
+	// the other types.
+	InfraID string
 }
 
 // Quota limits an item: Value is the limit and Overage how far usage may
@@ -34,6 +38,10 @@ type OfferingItemChange struct {
 	// Quota, when set, replaces the quota; its Version must be the current
 	// one (0 for an item that never had a quota).
 	Quota *Quota
+	// InfraID, when set, binds an item of type infra to an infrastructure
+	// the tenant may use (its own or an ancestor's) that serves the item's
+	// service.
+	InfraID *string
 }
 
 // ItemPrice is what a tenant pays for an item: a decimal string in the

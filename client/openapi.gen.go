@@ -2853,6 +2853,7 @@ type OfferingItem struct {
 
 	// Edition The edition the item belongs to; null for an item outside the editions, which every edition has.
 	Edition *string `json:"edition"`
+	InfraID *UUID   `json:"infra_id,omitempty"`
 
 	// Locked When true, the item's status cannot be changed.
 	Locked          *bool              `json:"locked,omitempty"`
@@ -2893,7 +2894,10 @@ type OfferingItemPut struct {
 	DeletedAt     *string `json:"deleted_at,omitempty"`
 	Edition       *string `json:"edition,omitempty"`
 
-	// InfraID Accepted and ignored.
+	// InfraID On an item of type infra, binds it to an infrastructure the tenant
+	// may use (its own or an ancestor's) with the capability of the
+	// item's service; a 400 on other items. Null or absent keeps the
+	// current one.
 	InfraID         *string `json:"infra_id,omitempty"`
 	Locked          *bool   `json:"locked,omitempty"`
 	MeasurementUnit *string `json:"measurement_unit,omitempty"`
@@ -4709,7 +4713,7 @@ type FetchTenantOfferingItemsParams struct {
 	// IncludeSecondary Accepted; tenantd answers the same either way.
 	IncludeSecondary *IncludeSecondary `form:"include_secondary,omitempty" json:"include_secondary,omitempty"`
 
-	// InfraUUID Accepted (it must be a UUID); tenantd's items are not tied to an infrastructure.
+	// InfraUUID Only the items of type infra that offer this infrastructure.
 	InfraUUID *InfraUUID `form:"infra_uuid,omitempty" json:"infra_uuid,omitempty"`
 }
 
@@ -4743,7 +4747,7 @@ type FetchOfferingItemsAvailableForTenantChildParams struct {
 	// IncludeSecondary Accepted; tenantd answers the same either way.
 	IncludeSecondary *IncludeSecondary `form:"include_secondary,omitempty" json:"include_secondary,omitempty"`
 
-	// InfraUUID Accepted (it must be a UUID); tenantd's items are not tied to an infrastructure.
+	// InfraUUID Only the items of type infra that offer this infrastructure.
 	InfraUUID *InfraUUID `form:"infra_uuid,omitempty" json:"infra_uuid,omitempty"`
 }
 
@@ -6168,7 +6172,8 @@ type ClientInterface interface {
 	// UnregisterInfrastructure Unregister an infrastructure
 	//
 	// Removes the infrastructure. While offering items are bound to it the
-	// answer is 409, unless force is set: then those items go with it.
+	// answer is 409, unless force is set: then those items fall back to the
+	// catalog's storage.
 	//
 	// Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
 	UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8031,7 +8036,8 @@ func (c *Raw) RegisterInfrastructure(ctx context.Context, body RegisterInfrastru
 // UnregisterInfrastructure Unregister an infrastructure
 //
 // Removes the infrastructure. While offering items are bound to it the
-// answer is 409, unless force is set: then those items go with it.
+// answer is 409, unless force is set: then those items fall back to the
+// catalog's storage.
 //
 // Corresponds with DELETE /infra/{infra_id} (the `UnregisterInfrastructure` operationId).
 func (c *Raw) UnregisterInfrastructure(ctx context.Context, infraID InfraID, params *UnregisterInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -15606,7 +15612,8 @@ type ClientWithResponsesInterface interface {
 	// UnregisterInfrastructureWithResponse Unregister an infrastructure
 	//
 	// Removes the infrastructure. While offering items are bound to it the
-	// answer is 409, unless force is set: then those items go with it.
+	// answer is 409, unless force is set: then those items fall back to the
+	// catalog's storage.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -24032,7 +24039,8 @@ func (c *ClientWithResponses) RegisterInfrastructureWithResponse(ctx context.Con
 // UnregisterInfrastructureWithResponse Unregister an infrastructure
 //
 // Removes the infrastructure. While offering items are bound to it the
-// answer is 409, unless force is set: then those items go with it.
+// answer is 409, unless force is set: then those items fall back to the
+// catalog's storage.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -165,3 +165,65 @@ func TestInfra(t *testing.T) {
 		{name: "unregister the catalog's", method: "DELETE", path: "/api/2/infra/" + platformStorage + "?version=1", as: "root", status: 403},
 	})
 }
+
+// withInfraItems gives partnerA and customerA Cyber Protection (withBackup)
+// and partnerA the location {locA} with storage {infraA}; partnerB gets
+// {infraB}, and partnerA {infraVCD}, which serves no backup.
+func withInfraItems(e *env) {
+	withBackup(e)
+	locA(e)
+	x := e.json("POST", "/api/2/infra", "root", `{"owner_tenant_id":"{partnerB}","location_id":"`+platformLocation+`","name":"b",`+
+		`"url":"acronis+fes://b.example.com:44445","capabilities":["backup"]}`, 201)
+	e.ids["infraB"] = x["id"].(string)
+	x = e.json("POST", "/api/2/infra", "root", `{"owner_tenant_id":"{partnerA}","location_id":"{locA}","name":"v",`+
+		`"url":"https://v.example.com","capabilities":["vcd"]}`, 201)
+	e.ids["infraVCD"] = x["id"].(string)
+}
+
+func TestInfraOfferingItems(t *testing.T) {
+	items := "/api/2/tenants/{customerA}/offering_items"
+	put := func(infra string) string {
+		return `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_storage","infra_id":` + infra + `}]}`
+	}
+	run(t, []scenario{
+		{name: "storage offers the platform storage", setup: withInfraItems, method: "GET", path: items + "?edition=*&type=infra", as: "cadmin", status: 200,
+			want: []string{`"name":"pw_base_storage"`, `"infra_id":"` + platformStorage + `"`}},
+		{name: "only infra items have infra_id", setup: withInfraItems, method: "GET", path: items + "?edition=*&type=count", as: "cadmin", status: 200,
+			want: []string{`"name":"pw_base_servers"`}, absent: []string{`"infra_id"`}},
+		{name: "filter by infra", setup: withInfraItems, method: "GET", path: items + "?edition=*&infra_uuid=" + platformStorage, as: "cadmin", status: 200,
+			want: []string{`"name":"pw_base_storage"`}, absent: []string{`"name":"pw_base_servers"`}},
+		{name: "filter by another infra", setup: withInfraItems, method: "GET", path: items + "?edition=*&infra_uuid={infraA}", as: "cadmin", status: 200,
+			want: []string{`"items":[]`}},
+		{name: "filter by a bad uuid", method: "GET", path: items + "?infra_uuid=XYZ", as: "cadmin", status: 400},
+		{name: "bind to the partner's storage", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`"{infraA}"`), status: 200,
+			want: []string{`"infra_id":"{infraA}"`},
+			check: func(t *testing.T, e *env, _ map[string]any) {
+				got := e.json("GET", items+"?edition=*&infra_uuid={infraA}", "cadmin", "", 200)
+				if n := len(got["items"].([]any)); n != 1 {
+					t.Errorf("%d items offer infraA, want 1", n)
+				}
+				// A change without infra_id keeps it.
+				e.json("PUT", items, "padminA", `{"offering_items":[{"application_id":"`+backupApp+`","name":"pw_base_storage","status":1}]}`, 200)
+				got = e.json("GET", items+"?edition=*&infra_uuid={infraA}", "cadmin", "", 200)
+				if n := len(got["items"].([]any)); n != 1 {
+					t.Errorf("after a status change, %d items offer infraA, want 1", n)
+				}
+				e.json("DELETE", "/api/2/infra/{infraA}?version=1", "padminA", "", 409)
+				e.json("DELETE", "/api/2/infra/{infraA}?version=1&force=true", "padminA", "", 204)
+				got = e.json("GET", items+"?edition=*&infra_uuid="+platformStorage, "cadmin", "", 200)
+				if n := len(got["items"].([]any)); n != 1 {
+					t.Errorf("after a forced unregistration, %d items offer the platform storage, want 1", n)
+				}
+			}},
+		{name: "bind with a null infra_id", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`null`), status: 200,
+			want: []string{`"infra_id":"` + platformStorage + `"`}},
+		{name: "bind a count item", setup: withInfraItems, method: "PUT", path: items, as: "padminA",
+			body: `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_servers","infra_id":"{infraA}"}]}`, status: 400},
+		{name: "bind to an unknown infra", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`"{unknown}"`), status: 400},
+		{name: "bind to another partner's infra", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`"{infraB}"`), status: 400},
+		{name: "bind to an infra without backup", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`"{infraVCD}"`), status: 400,
+			want: []string{"capability"}},
+		{name: "bind to a malformed id", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`"nope"`), status: 400},
+		{name: "bind to a number", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`7`), status: 400},
+	})
+}

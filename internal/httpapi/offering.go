@@ -21,6 +21,7 @@ type offeringItemJSON struct {
 	Quota           *quotaJSON `json:"quota,omitempty"`
 	Type            string     `json:"type"`
 	MeasurementUnit string     `json:"measurement_unit"`
+	InfraID         string     `json:"infra_id,omitempty"`
 }
 
 type quotaJSON struct {
@@ -31,7 +32,7 @@ type quotaJSON struct {
 
 func itemOut(it tenantd.OfferingItem) offeringItemJSON {
 	out := offeringItemJSON{ApplicationID: it.ApplicationID, Name: it.Name, UsageName: it.UsageName, TenantID: it.TenantID,
-		UpdatedAt: wt(it.UpdatedAt), Status: it.Status, Locked: it.Locked, Type: it.Type, MeasurementUnit: it.MeasurementUnit}
+		UpdatedAt: wt(it.UpdatedAt), Status: it.Status, Locked: it.Locked, Type: it.Type, MeasurementUnit: it.MeasurementUnit, InfraID: it.InfraID}
 	if it.Edition != "" {
 		e := it.Edition
 		out.Edition = &e
@@ -48,6 +49,7 @@ type itemFilter struct {
 	usageNames map[string]bool
 	status     *int
 	typ        string
+	infra      string // only the items that offer this infrastructure
 }
 
 func parseItemFilter(r *http.Request) (itemFilter, error) {
@@ -90,7 +92,7 @@ func parseItemFilter(r *http.Request) (itemFilter, error) {
 			return f, err
 		}
 	}
-	if _, _, err := idParam(r, "infra_uuid"); err != nil {
+	if f.infra, _, err = idParam(r, "infra_uuid"); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -104,6 +106,9 @@ func (f itemFilter) keep(it tenantd.OfferingItem) bool {
 		return false
 	}
 	if f.status != nil && it.Status != *f.status {
+		return false
+	}
+	if f.infra != "" && it.InfraID != f.infra {
 		return false
 	}
 	return f.typ == "" || it.Type == f.typ
@@ -169,7 +174,7 @@ type itemIn struct {
 	ApplicationID optString `json:"application_id"`
 	Name          optString `json:"name"`
 	Status        flexInt   `json:"status"`
-	InfraID       ignored   `json:"infra_id"`
+	InfraID       optString `json:"infra_id"`
 	Quota         *quotaIn  `json:"quota"`
 
 	Edition         ignored `json:"edition"`
@@ -223,6 +228,12 @@ func (s *Server) handleOfferingItemsPut(w http.ResponseWriter, r *http.Request) 
 		}
 		if q := in.Quota; q != nil {
 			c.Quota = &tenantd.Quota{Value: q.Value.V, Overage: q.Overage.V, Version: q.Version.V}
+		}
+		// A null infra_id changes nothing, as an absent one.
+		if in.InfraID.V != nil {
+			if c.InfraID, err = optionalID(in.InfraID, "infra_id"); err != nil {
+				return err
+			}
 		}
 		changes = append(changes, c)
 	}

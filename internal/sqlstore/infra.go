@@ -263,9 +263,18 @@ func (db *DB) UnregisterInfra(ctx context.Context, id string, version int64, for
 		if err != nil {
 			return struct{}{}, err
 		}
-		// No offering item is bound to an infrastructure yet, so there is
-		// nothing for force to override.
-		_ = force
+		var n int
+		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM offering_items WHERE infra_id = ?", id).Scan(&n); err != nil {
+			return struct{}{}, fmt.Errorf("count offering items: %w", classify(err))
+		}
+		if n > 0 && !force {
+			return struct{}{}, tenantd.Errorf(tenantd.ECONFLICT,
+				"%d offering item(s) offer infrastructure %s; move them or unregister with force", n, id).With("offering_items", n)
+		}
+		// With force, the items fall back to the catalog's storage.
+		if _, err := tx.exec(ctx, "UPDATE offering_items SET infra_id = NULL, updated_at = ? WHERE infra_id = ?", micros(tx.now), id); err != nil {
+			return struct{}{}, fmt.Errorf("release offering items: %w", err)
+		}
 		if _, err := tx.exec(ctx, "DELETE FROM infra WHERE id = ?", id); err != nil {
 			return struct{}{}, fmt.Errorf("delete infrastructure: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tenantd/tenantd"
@@ -26,6 +27,9 @@ func (db *DB) rootItems(root *tenantd.Tenant) []tenantd.OfferingItem {
 	out := make([]tenantd.OfferingItem, 0, len(db.catalog.Items))
 	for _, def := range db.catalog.Items {
 		it := tenantd.OfferingItem{OfferingItemDef: def, TenantID: root.ID, Status: 1, UpdatedAt: root.CreatedAt}
+		if def.Type == tenantd.ItemInfra {
+			it.InfraID = db.catalog.DefaultInfra(def.ApplicationID)
+		}
 		if def.Type != tenantd.ItemFeature {
 			it.Quota = &tenantd.Quota{}
 		}
@@ -39,11 +43,12 @@ type itemRow struct {
 	status              int
 	value, overage      sql.NullInt64
 	version, updated    int64
+	infra               sql.NullString
 }
 
 func scanItemRow(s scanner) (itemRow, error) {
 	var r itemRow
-	err := s.Scan(&r.tenantID, &r.app, &r.name, &r.status, &r.value, &r.overage, &r.version, &r.updated)
+	err := s.Scan(&r.tenantID, &r.app, &r.name, &r.status, &r.value, &r.overage, &r.version, &r.updated, &r.infra)
 	return r, classify(err)
 }
 
@@ -55,6 +60,12 @@ func (db *DB) item(r itemRow) (tenantd.OfferingItem, bool) {
 		return tenantd.OfferingItem{}, false
 	}
 	it := tenantd.OfferingItem{OfferingItemDef: def, TenantID: r.tenantID, Status: r.status, UpdatedAt: fromMicros(r.updated)}
+	if def.Type == tenantd.ItemInfra {
+		it.InfraID = r.infra.String
+		if !r.infra.Valid {
+			it.InfraID = db.catalog.DefaultInfra(def.ApplicationID)
+		}
+	}
 	if def.Type != tenantd.ItemFeature {
 		q := &tenantd.Quota{Version: r.version}
 		if r.value.Valid {
@@ -68,7 +79,7 @@ func (db *DB) item(r itemRow) (tenantd.OfferingItem, bool) {
 	return it, true
 }
 
-const itemColumns = "oi.tenant_id, oi.application_id, oi.name, oi.status, oi.quota_value, oi.quota_overage, oi.quota_version, oi.updated_at"
+const itemColumns = "oi.tenant_id, oi.application_id, oi.name, oi.status, oi.quota_value, oi.quota_overage, oi.quota_version, oi.updated_at, oi.infra_id"
 
 // items returns every item of a tenant, in catalog order.
 func (db *DB) items(ctx context.Context, tx *Tx, t *tenantd.Tenant) ([]tenantd.OfferingItem, error) {
@@ -251,10 +262,19 @@ func (db *DB) applyItemChanges(ctx context.Context, tx *Tx, t *tenantd.Tenant, p
 		if status != 0 && status != 1 {
 			return tenantd.Errorf(tenantd.EINVALID, "the status of item %s must be 0 or 1", c.Name)
 		}
-		_, err := tx.exec(ctx, `INSERT INTO offering_items (tenant_id, application_id, name, status, quota_value, quota_overage, quota_version, updated_at)
-			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (tenant_id, application_id, name) DO UPDATE SET status = excluded.status,
+		var infra sql.NullString
+		if c.InfraID != nil {
+			if err := db.checkItemInfra(ctx, tx, t, def, *c.InfraID); err != nil {
+				return err
+			}
+			infra = sql.NullString{String: *c.InfraID, Valid: true}
+		}
+		// An item sent without infra_id keeps the infrastructure it has.
+		_, err := tx.exec(ctx, `INSERT INTO offering_items (tenant_id, application_id, name, status, quota_value, quota_overage, quota_version, updated_at, infra_id)
+			VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (tenant_id, application_id, name) DO UPDATE SET status = excluded.status,
 			quota_value = excluded.quota_value, quota_overage = excluded.quota_overage, quota_version = excluded.quota_version,
-			updated_at = excluded.updated_at`, t.ID, c.ApplicationID, c.Name, status, value, overage, version, micros(tx.now))
+			updated_at = excluded.updated_at, infra_id = COALESCE(excluded.infra_id, offering_items.infra_id)`,
+			t.ID, c.ApplicationID, c.Name, status, value, overage, version, micros(tx.now), infra)
 		if err != nil {
 			return fmt.Errorf("set offering item: %w", err)
 		}
@@ -577,4 +597,28 @@ func (db *DB) SwitchEdition(ctx context.Context, tenantID, appID, target string)
 		return result{plan, mine}, nil
 	})
 	return r.plan, r.items, err
+}
+
+// checkItemInfra checks that tenant t's item def may offer infrastructure
+// id: an item of type infra, an infrastructure owned by t or an ancestor of
+// it, with the capability the item's service needs.
+func (db *DB) checkItemInfra(ctx context.Context, tx *Tx, t *tenantd.Tenant, def tenantd.OfferingItemDef, id string) error {
+	if def.Type != tenantd.ItemInfra {
+		return tenantd.Errorf(tenantd.EINVALID, "item %s is of type %s: only items of type infra have an infra_id", def.Name, def.Type)
+	}
+	if !tenantd.ValidID(id) {
+		return tenantd.Errorf(tenantd.EINVALID, "infra_id of item %s must be a lowercase UUID, not %q", def.Name, id)
+	}
+	x, path, err := findInfra(ctx, tx, id)
+	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND || err == nil && !tenantd.InSubtree(t.Path, path) {
+		return tenantd.Errorf(tenantd.EINVALID, "infrastructure %s is not one tenant %s may use", id, t.ID).With("infra_id", id)
+	}
+	if err != nil {
+		return err
+	}
+	if need := db.catalog.InfraCapability(def.ApplicationID); need != "" && !slices.Contains(x.Capabilities, need) {
+		return tenantd.Errorf(tenantd.EINVALID, "infrastructure %s lacks the capability %s that item %s needs", id, need, def.Name).
+			With("infra_id", id)
+	}
+	return nil
 }

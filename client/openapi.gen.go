@@ -4351,6 +4351,11 @@ type Unauthorized = ErrorScheme
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = ErrorScheme
 
+// GetForgotLinkParams defines parameters for GetForgotLink.
+type GetForgotLinkParams struct {
+	Login string `form:"login" json:"login"`
+}
+
 // FetchAlertsParams defines parameters for FetchAlerts.
 type FetchAlertsParams struct {
 	// TenantID Only the alerts of this tenant; a tenant the caller may not see is a 404.
@@ -4401,6 +4406,12 @@ type ListEventsParams struct {
 
 // ListEventsParamsObjectType defines parameters for ListEvents.
 type ListEventsParamsObjectType string
+
+// FetchOneTimeTokenLoginPageParams defines parameters for FetchOneTimeTokenLoginPage.
+type FetchOneTimeTokenLoginPageParams struct {
+	Ott       *string `form:"ott,omitempty" json:"ott,omitempty"`
+	TargetURI *string `form:"targetURI,omitempty" json:"targetURI,omitempty"`
+}
 
 // IntrospectTokenFormdataBody defines parameters for IntrospectToken.
 type IntrospectTokenFormdataBody struct {
@@ -4680,6 +4691,13 @@ type FetchTenantChildrenParams struct {
 	After *After `form:"after,omitempty" json:"after,omitempty"`
 }
 
+// UpdateTenantDefaultIdpIDJSONBody defines parameters for UpdateTenantDefaultIdpID.
+type UpdateTenantDefaultIdpIDJSONBody struct {
+	ApplyToChildren bool `json:"apply_to_children"`
+	IdpID           UUID `json:"idp_id"`
+	Version         int  `json:"version"`
+}
+
 // PerformTenantEditionSwitchCheckParams defines parameters for PerformTenantEditionSwitchCheck.
 type PerformTenantEditionSwitchCheckParams struct {
 	// TargetEdition The edition to switch to, such as pck_per_gigabyte.
@@ -4842,6 +4860,16 @@ type CheckLoginNameAvailabilityParams struct {
 	Username string `form:"username" json:"username"`
 }
 
+// CheckPasswordJSONBody defines parameters for CheckPassword.
+type CheckPasswordJSONBody struct {
+	Password string `json:"password"`
+}
+
+// CheckPassword200JSONResponseBody defines parameters for CheckPassword.
+type CheckPassword200JSONResponseBody struct {
+	Compromised bool `json:"compromised"`
+}
+
 // DeleteUserParams defines parameters for DeleteUser.
 type DeleteUserParams struct {
 	// Version The current version of the user.
@@ -4920,6 +4948,9 @@ type UpdateTenantJSONRequestBody = TenantPut
 // ModifyCustomBrandingJSONRequestBody defines body for ModifyCustomBranding for application/json ContentType.
 type ModifyCustomBrandingJSONRequestBody = BrandPut
 
+// UpdateTenantDefaultIdpIDJSONRequestBody defines body for UpdateTenantDefaultIdpID for application/json ContentType.
+type UpdateTenantDefaultIdpIDJSONRequestBody UpdateTenantDefaultIdpIDJSONBody
+
 // SwitchTenantEditionJSONRequestBody defines body for SwitchTenantEdition for application/json ContentType.
 type SwitchTenantEditionJSONRequestBody = EditionSwitchPut
 
@@ -4943,6 +4974,9 @@ type ActivateUserJSONRequestBody = ActivationPost
 
 // ActivateUserFormdataRequestBody defines body for ActivateUser for application/x-www-form-urlencoded ContentType.
 type ActivateUserFormdataRequestBody = ActivationPost
+
+// CheckPasswordJSONRequestBody defines body for CheckPassword for application/json ContentType.
+type CheckPasswordJSONRequestBody CheckPasswordJSONBody
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserPut
@@ -5769,6 +5803,15 @@ type ClientInterface interface {
 	// Corresponds with GET /.well-known/openid-configuration (the `FetchOpenIDConfiguration` operationId).
 	FetchOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetForgotLink Forgot-password link (disabled)
+	//
+	// Published as disabled: the answer is always 404 "Endpoint is
+	// disabled" (400 without login). tenantd resets passwords with
+	// activation links instead (POST /users/{user_id}/send-activation-email).
+	//
+	// Corresponds with GET /accounts/forgot_link (the `GetForgotLink` operationId).
+	GetForgotLink(ctx context.Context, params *GetForgotLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchAlerts List quota alerts
 	//
 	// The quota notifications of users, oldest first. An alert is
@@ -5961,6 +6004,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchOneTimeTokenLoginPage The page that signs a browser in with a one-time token
+	//
+	// An HTML page whose script posts ott to POST /idp/ott/login (which
+	// sets the session cookie) and then opens targetURI. targetURI must be
+	// a path on this server; another origin is replaced by /.
+	//
+	// Corresponds with GET /idp/external-login (the `FetchOneTimeTokenLoginPage` operationId).
+	FetchOneTimeTokenLoginPage(ctx context.Context, params *FetchOneTimeTokenLoginPageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IntrospectTokenWithBody Introspect a token
 	//
@@ -6732,6 +6784,28 @@ type ClientInterface interface {
 	// Corresponds with GET /tenants/{tenant_id}/children (the `FetchTenantChildren` operationId).
 	FetchTenantChildren(ctx context.Context, tenantID TenantID, params *FetchTenantChildrenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateTenantDefaultIdpIDWithBody Set a tenant's default identity provider
+	//
+	// Sets default_idp_id of the tenant and, with apply_to_children, of
+	// every live tenant of its subtree; each changed tenant's version goes
+	// up by one. A stale version is a 409 (VersionConflict).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+	UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTenantDefaultIdpID Set a tenant's default identity provider
+	//
+	// Sets default_idp_id of the tenant and, with apply_to_children, of
+	// every live tenant of its subtree; each changed tenant's version goes
+	// up by one. A stale version is a 409 (VersionConflict).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+	UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PerformTenantEditionSwitchCheck Check an edition switch
 	//
 	// Changes nothing: tells what PUT /tenants/{tenant_id}/edition would
@@ -7125,6 +7199,30 @@ type ClientInterface interface {
 	// Corresponds with GET /users/check_login (the `CheckLoginNameAvailability` operationId).
 	CheckLoginNameAvailability(ctx context.Context, params *CheckLoginNameAvailabilityParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CheckPasswordWithBody Tell whether a password is known to be compromised
+	//
+	// password is the SHA-1 of the password in hex (40 digits, either
+	// case); the password itself is never sent. compromised is true when
+	// it is among the passwords of the list tenantd embeds (Openwall's
+	// password.lst, 3,545 passwords).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+	CheckPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckPassword Tell whether a password is known to be compromised
+	//
+	// password is the SHA-1 of the password in hex (40 digits, either
+	// case); the password itself is never sent. compromised is true when
+	// it is among the passwords of the list tenantd embeds (Openwall's
+	// password.lst, 3,545 passwords).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+	CheckPassword(ctx context.Context, body CheckPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchCurrentUserInfo Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
@@ -7293,6 +7391,25 @@ type ClientInterface interface {
 // Corresponds with GET /.well-known/openid-configuration (the `FetchOpenIDConfiguration` operationId).
 func (c *Raw) FetchOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchOpenIDConfigurationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetForgotLink Forgot-password link (disabled)
+//
+// Published as disabled: the answer is always 404 "Endpoint is
+// disabled" (400 without login). tenantd resets passwords with
+// activation links instead (POST /users/{user_id}/send-activation-email).
+//
+// Corresponds with GET /accounts/forgot_link (the `GetForgotLink` operationId).
+func (c *Raw) GetForgotLink(ctx context.Context, params *GetForgotLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetForgotLinkRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7666,6 +7783,25 @@ func (c *Raw) UpdateClient(ctx context.Context, clientID ClientID, body UpdateCl
 // Corresponds with GET /events (the `ListEvents` operationId).
 func (c *Raw) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchOneTimeTokenLoginPage The page that signs a browser in with a one-time token
+//
+// An HTML page whose script posts ott to POST /idp/ott/login (which
+// sets the session cookie) and then opens targetURI. targetURI must be
+// a path on this server; another origin is replaced by /.
+//
+// Corresponds with GET /idp/external-login (the `FetchOneTimeTokenLoginPage` operationId).
+func (c *Raw) FetchOneTimeTokenLoginPage(ctx context.Context, params *FetchOneTimeTokenLoginPageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchOneTimeTokenLoginPageRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9066,6 +9202,48 @@ func (c *Raw) FetchTenantChildren(ctx context.Context, tenantID TenantID, params
 	return c.Client.Do(req)
 }
 
+// UpdateTenantDefaultIdpIDWithBody Set a tenant's default identity provider
+//
+// Sets default_idp_id of the tenant and, with apply_to_children, of
+// every live tenant of its subtree; each changed tenant's version goes
+// up by one. A stale version is a 409 (VersionConflict).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequestWithBody(c.Server, tenantID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTenantDefaultIdpID Set a tenant's default identity provider
+//
+// Sets default_idp_id of the tenant and, with apply_to_children, of
+// every live tenant of its subtree; each changed tenant's version goes
+// up by one. A stale version is a 409 (VersionConflict).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+func (c *Raw) UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequest(c.Server, tenantID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PerformTenantEditionSwitchCheck Check an edition switch
 //
 // Changes nothing: tells what PUT /tenants/{tenant_id}/edition would
@@ -9749,6 +9927,50 @@ func (c *Raw) CheckLoginNameAvailability(ctx context.Context, params *CheckLogin
 	return c.Client.Do(req)
 }
 
+// CheckPasswordWithBody Tell whether a password is known to be compromised
+//
+// password is the SHA-1 of the password in hex (40 digits, either
+// case); the password itself is never sent. compromised is true when
+// it is among the passwords of the list tenantd embeds (Openwall's
+// password.lst, 3,545 passwords).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+func (c *Raw) CheckPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckPassword Tell whether a password is known to be compromised
+//
+// password is the SHA-1 of the password in hex (40 digits, either
+// case); the password itself is never sent. compromised is true when
+// it is among the passwords of the list tenantd embeds (Openwall's
+// password.lst, 3,545 passwords).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+func (c *Raw) CheckPassword(ctx context.Context, body CheckPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchCurrentUserInfo Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
@@ -10054,6 +10276,56 @@ func NewFetchOpenIDConfigurationRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetForgotLinkRequest constructs an http.Request for the GetForgotLink method
+func NewGetForgotLinkRequest(server string, params *GetForgotLinkParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/accounts/forgot_link")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "login", params.Login, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -10807,6 +11079,72 @@ func NewListEventsRequest(server string, params *ListEventsParams) (*http.Reques
 		if params.ObjectID != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "object_id", *params.ObjectID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchOneTimeTokenLoginPageRequest constructs an http.Request for the FetchOneTimeTokenLoginPage method
+func NewFetchOneTimeTokenLoginPageRequest(server string, params *FetchOneTimeTokenLoginPageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/idp/external-login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Ott != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ott", *params.Ott, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetURI != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "targetURI", *params.TargetURI, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -13319,6 +13657,53 @@ func NewFetchTenantChildrenRequest(server string, tenantID TenantID, params *Fet
 	return req, nil
 }
 
+// NewUpdateTenantDefaultIdpIDRequest calls the generic UpdateTenantDefaultIdpID builder with application/json body
+func NewUpdateTenantDefaultIdpIDRequest(server string, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateTenantDefaultIdpIDRequestWithBody(server, tenantID, "application/json", bodyReader)
+}
+
+// NewUpdateTenantDefaultIdpIDRequestWithBody constructs an http.Request for the UpdateTenantDefaultIdpID method, with any body, and a specified content type
+func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/default_idp", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPerformTenantEditionSwitchCheckRequest constructs an http.Request for the PerformTenantEditionSwitchCheck method
 func NewPerformTenantEditionSwitchCheckRequest(server string, tenantID TenantID, params *PerformTenantEditionSwitchCheckParams) (*http.Request, error) {
 	var err error
@@ -14663,6 +15048,46 @@ func NewCheckLoginNameAvailabilityRequest(server string, params *CheckLoginNameA
 	return req, nil
 }
 
+// NewCheckPasswordRequest calls the generic CheckPassword builder with application/json body
+func NewCheckPasswordRequest(server string, body CheckPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCheckPasswordRequestWithBody constructs an http.Request for the CheckPassword method, with any body, and a specified content type
+func NewCheckPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/check_password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewFetchCurrentUserInfoRequest constructs an http.Request for the FetchCurrentUserInfo method
 func NewFetchCurrentUserInfoRequest(server string) (*http.Request, error) {
 	var err error
@@ -15179,6 +15604,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /.well-known/openid-configuration (the `FetchOpenIDConfiguration` operationId).
 	FetchOpenIDConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchOpenIDConfigurationResponse, error)
 
+	// GetForgotLinkWithResponse Forgot-password link (disabled)
+	//
+	// Published as disabled: the answer is always 404 "Endpoint is
+	// disabled" (400 without login). tenantd resets passwords with
+	// activation links instead (POST /users/{user_id}/send-activation-email).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /accounts/forgot_link (the `GetForgotLink` operationId).
+	GetForgotLinkWithResponse(ctx context.Context, params *GetForgotLinkParams, reqEditors ...RequestEditorFn) (*GetForgotLinkResponse, error)
+
 	// FetchAlertsWithResponse List quota alerts
 	//
 	// The quota notifications of users, oldest first. An alert is
@@ -15395,6 +15831,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /events (the `ListEvents` operationId).
 	ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error)
+
+	// FetchOneTimeTokenLoginPageWithResponse The page that signs a browser in with a one-time token
+	//
+	// An HTML page whose script posts ott to POST /idp/ott/login (which
+	// sets the session cookie) and then opens targetURI. targetURI must be
+	// a path on this server; another origin is replaced by /.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /idp/external-login (the `FetchOneTimeTokenLoginPage` operationId).
+	FetchOneTimeTokenLoginPageWithResponse(ctx context.Context, params *FetchOneTimeTokenLoginPageParams, reqEditors ...RequestEditorFn) (*FetchOneTimeTokenLoginPageResponse, error)
 
 	// IntrospectTokenWithBodyWithResponse Introspect a token
 	//
@@ -16224,6 +16671,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /tenants/{tenant_id}/children (the `FetchTenantChildren` operationId).
 	FetchTenantChildrenWithResponse(ctx context.Context, tenantID TenantID, params *FetchTenantChildrenParams, reqEditors ...RequestEditorFn) (*FetchTenantChildrenResponse, error)
 
+	// UpdateTenantDefaultIdpIDWithBodyWithResponse Set a tenant's default identity provider
+	//
+	// Sets default_idp_id of the tenant and, with apply_to_children, of
+	// every live tenant of its subtree; each changed tenant's version goes
+	// up by one. A stale version is a 409 (VersionConflict).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+	UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+
+	// UpdateTenantDefaultIdpIDWithResponse Set a tenant's default identity provider
+	//
+	// Sets default_idp_id of the tenant and, with apply_to_children, of
+	// every live tenant of its subtree; each changed tenant's version goes
+	// up by one. A stale version is a 409 (VersionConflict).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+	UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+
 	// PerformTenantEditionSwitchCheckWithResponse Check an edition switch
 	//
 	// Changes nothing: tells what PUT /tenants/{tenant_id}/edition would
@@ -16645,6 +17114,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /users/check_login (the `CheckLoginNameAvailability` operationId).
 	CheckLoginNameAvailabilityWithResponse(ctx context.Context, params *CheckLoginNameAvailabilityParams, reqEditors ...RequestEditorFn) (*CheckLoginNameAvailabilityResponse, error)
 
+	// CheckPasswordWithBodyWithResponse Tell whether a password is known to be compromised
+	//
+	// password is the SHA-1 of the password in hex (40 digits, either
+	// case); the password itself is never sent. compromised is true when
+	// it is among the passwords of the list tenantd embeds (Openwall's
+	// password.lst, 3,545 passwords).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+	CheckPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckPasswordResponse, error)
+
+	// CheckPasswordWithResponse Tell whether a password is known to be compromised
+	//
+	// password is the SHA-1 of the password in hex (40 digits, either
+	// case); the password itself is never sent. compromised is true when
+	// it is among the passwords of the list tenantd embeds (Openwall's
+	// password.lst, 3,545 passwords).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+	CheckPasswordWithResponse(ctx context.Context, body CheckPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckPasswordResponse, error)
+
 	// FetchCurrentUserInfoWithResponse Fetch the calling user
 	//
 	// The user the credentials belong to, with facts about its tenant. An
@@ -16853,6 +17346,54 @@ func (r FetchOpenIDConfigurationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FetchOpenIDConfigurationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetForgotLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetForgotLinkResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetForgotLinkResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetForgotLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetForgotLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetForgotLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetForgotLinkResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17881,6 +18422,40 @@ func (r ListEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FetchOneTimeTokenLoginPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchOneTimeTokenLoginPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchOneTimeTokenLoginPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchOneTimeTokenLoginPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchOneTimeTokenLoginPageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21175,6 +21750,89 @@ func (r FetchTenantChildrenResponse) ContentType() string {
 	return ""
 }
 
+type UpdateTenantDefaultIdpIDResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Tenant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON200() *Tenant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateTenantDefaultIdpIDResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateTenantDefaultIdpIDResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateTenantDefaultIdpIDResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateTenantDefaultIdpIDResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PerformTenantEditionSwitchCheckResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22680,6 +23338,61 @@ func (r CheckLoginNameAvailabilityResponse) ContentType() string {
 	return ""
 }
 
+type CheckPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckPassword200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckPasswordResponse) GetJSON200() *CheckPassword200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckPasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CheckPasswordResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type FetchCurrentUserInfoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23408,6 +24121,23 @@ func (c *ClientWithResponses) FetchOpenIDConfigurationWithResponse(ctx context.C
 	return ParseFetchOpenIDConfigurationResponse(rsp)
 }
 
+// GetForgotLinkWithResponse Forgot-password link (disabled)
+//
+// Published as disabled: the answer is always 404 "Endpoint is
+// disabled" (400 without login). tenantd resets passwords with
+// activation links instead (POST /users/{user_id}/send-activation-email).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /accounts/forgot_link (the `GetForgotLink` operationId).
+func (c *ClientWithResponses) GetForgotLinkWithResponse(ctx context.Context, params *GetForgotLinkParams, reqEditors ...RequestEditorFn) (*GetForgotLinkResponse, error) {
+	rsp, err := c.GetForgotLink(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetForgotLinkResponse(rsp)
+}
+
 // FetchAlertsWithResponse List quota alerts
 //
 // The quota notifications of users, oldest first. An alert is
@@ -23731,6 +24461,23 @@ func (c *ClientWithResponses) ListEventsWithResponse(ctx context.Context, params
 		return nil, err
 	}
 	return ParseListEventsResponse(rsp)
+}
+
+// FetchOneTimeTokenLoginPageWithResponse The page that signs a browser in with a one-time token
+//
+// An HTML page whose script posts ott to POST /idp/ott/login (which
+// sets the session cookie) and then opens targetURI. targetURI must be
+// a path on this server; another origin is replaced by /.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /idp/external-login (the `FetchOneTimeTokenLoginPage` operationId).
+func (c *ClientWithResponses) FetchOneTimeTokenLoginPageWithResponse(ctx context.Context, params *FetchOneTimeTokenLoginPageParams, reqEditors ...RequestEditorFn) (*FetchOneTimeTokenLoginPageResponse, error) {
+	rsp, err := c.FetchOneTimeTokenLoginPage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchOneTimeTokenLoginPageResponse(rsp)
 }
 
 // IntrospectTokenWithBodyWithResponse Introspect a token
@@ -24933,6 +25680,40 @@ func (c *ClientWithResponses) FetchTenantChildrenWithResponse(ctx context.Contex
 	return ParseFetchTenantChildrenResponse(rsp)
 }
 
+// UpdateTenantDefaultIdpIDWithBodyWithResponse Set a tenant's default identity provider
+//
+// Sets default_idp_id of the tenant and, with apply_to_children, of
+// every live tenant of its subtree; each changed tenant's version goes
+// up by one. A stale version is a 409 (VersionConflict).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpIDWithBody(ctx, tenantID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTenantDefaultIdpIDResponse(rsp)
+}
+
+// UpdateTenantDefaultIdpIDWithResponse Set a tenant's default identity provider
+//
+// Sets default_idp_id of the tenant and, with apply_to_children, of
+// every live tenant of its subtree; each changed tenant's version goes
+// up by one. A stale version is a 409 (VersionConflict).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpID(ctx, tenantID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTenantDefaultIdpIDResponse(rsp)
+}
+
 // PerformTenantEditionSwitchCheckWithResponse Check an edition switch
 //
 // Changes nothing: tells what PUT /tenants/{tenant_id}/edition would
@@ -25528,6 +26309,42 @@ func (c *ClientWithResponses) CheckLoginNameAvailabilityWithResponse(ctx context
 	return ParseCheckLoginNameAvailabilityResponse(rsp)
 }
 
+// CheckPasswordWithBodyWithResponse Tell whether a password is known to be compromised
+//
+// password is the SHA-1 of the password in hex (40 digits, either
+// case); the password itself is never sent. compromised is true when
+// it is among the passwords of the list tenantd embeds (Openwall's
+// password.lst, 3,545 passwords).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+func (c *ClientWithResponses) CheckPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckPasswordResponse, error) {
+	rsp, err := c.CheckPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckPasswordResponse(rsp)
+}
+
+// CheckPasswordWithResponse Tell whether a password is known to be compromised
+//
+// password is the SHA-1 of the password in hex (40 digits, either
+// case); the password itself is never sent. compromised is true when
+// it is among the passwords of the list tenantd embeds (Openwall's
+// password.lst, 3,545 passwords).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/check_password (the `CheckPassword` operationId).
+func (c *ClientWithResponses) CheckPasswordWithResponse(ctx context.Context, body CheckPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckPasswordResponse, error) {
+	rsp, err := c.CheckPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckPasswordResponse(rsp)
+}
+
 // FetchCurrentUserInfoWithResponse Fetch the calling user
 //
 // The user the credentials belong to, with facts about its tenant. An
@@ -25798,6 +26615,39 @@ func ParseFetchOpenIDConfigurationResponse(rsp *http.Response) (*FetchOpenIDConf
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetForgotLinkResponse parses an HTTP response from a GetForgotLinkWithResponse call
+func ParseGetForgotLinkResponse(rsp *http.Response) (*GetForgotLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetForgotLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -26614,6 +27464,22 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseFetchOneTimeTokenLoginPageResponse parses an HTTP response from a FetchOneTimeTokenLoginPageWithResponse call
+func ParseFetchOneTimeTokenLoginPageResponse(rsp *http.Response) (*FetchOneTimeTokenLoginPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchOneTimeTokenLoginPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
 	}
 
 	return response, nil
@@ -29271,6 +30137,74 @@ func ParseFetchTenantChildrenResponse(rsp *http.Response) (*FetchTenantChildrenR
 	return response, nil
 }
 
+// ParseUpdateTenantDefaultIdpIDResponse parses an HTTP response from a UpdateTenantDefaultIdpIDWithResponse call
+func ParseUpdateTenantDefaultIdpIDResponse(rsp *http.Response) (*UpdateTenantDefaultIdpIDResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateTenantDefaultIdpIDResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Tenant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePerformTenantEditionSwitchCheckResponse parses an HTTP response from a PerformTenantEditionSwitchCheckWithResponse call
 func ParsePerformTenantEditionSwitchCheckResponse(rsp *http.Response) (*PerformTenantEditionSwitchCheckResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30461,6 +31395,46 @@ func ParseCheckLoginNameAvailabilityResponse(rsp *http.Response) (*CheckLoginNam
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCheckPasswordResponse parses an HTTP response from a CheckPasswordWithResponse call
+func ParseCheckPasswordResponse(rsp *http.Response) (*CheckPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckPassword200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	}
 

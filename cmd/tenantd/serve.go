@@ -132,7 +132,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
 		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
-		Reports: db, DryRun: db, Registrations: db,
+		Reports: db, DryRun: db, Registrations: db, DefaultIDP: db,
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),

@@ -396,6 +396,24 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 204, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 
+	// The sign-in page, the compromised-password check and the disabled
+	// forgot-password link answer everyone alike.
+	"GET /api/2/idp/external-login": {path: "/api/2/idp/external-login?ott=x&targetURI=/", answers: "html",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"POST /api/2/users/check_password": {path: "/api/2/users/check_password", body: `{"password":"7c4a8d09ca3762af61e59520943dc26494f8941b"}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/accounts/forgot_link": {path: "/api/2/accounts/forgot_link?login=cadmin",
+		want: authzWant{"root": 404, "padminA": 404, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 404, "deleted": 404, "expired": 404, "forged": 404, "": 404}},
+	// customerA's default identity provider is changed within the subtree,
+	// by its own admin too, as its other own fields.
+	"PUT /api/2/tenants/{tenant_id}/default_idp": {path: "/api/2/tenants/{customerA}/default_idp", setup: authzTenantVersion("customerA"),
+		body: `{"version":{customerA.version},"idp_id":"{unknown}","apply_to_children":true}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
 	// Users of customerA.
 	"GET /api/2/users": {path: "/api/2/users?tenant_id={customerA}",
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,

@@ -46,6 +46,8 @@ type Server struct {
 	Events    tenantd.EventService
 	DryRun    tenantd.DryRunService
 	Locations tenantd.LocationService
+	// DefaultIDP sets tenants' default identity providers.
+	DefaultIDP tenantd.DefaultIDPService
 	// Registrations holds agent registration tokens.
 	Registrations tenantd.RegistrationTokenService
 	Store         Pinger

@@ -1,4 +1,4 @@
-.PHONY: build run test lint bench generate fuzz
+.PHONY: build run test lint bench bench-load generate fuzz
 
 build:
 	go build -buildvcs=true -o bin/tenantd ./cmd/tenantd
@@ -17,6 +17,13 @@ lint:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# bench-load seeds a store (reused between runs), starts tenantd and a raw
+# baseline server on it and prints each figure as a ratio to the baseline;
+# LOAD_FLAGS passes flags, e.g. LOAD_FLAGS='-tenants 100000 -db postgres://...'.
+LOAD_FLAGS ?=
+bench-load:
+	go run ./bench/load $(LOAD_FLAGS)
 
 generate:
 	go generate ./client

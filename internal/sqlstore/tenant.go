@@ -213,6 +213,39 @@ func (db *DB) CreateTenant(ctx context.Context, c *tenantd.TenantCreate) (*tenan
 		return nil, err
 	}
 	return write(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
+		return createTenant(ctx, tx, p, c)
+	})
+}
+
+// CreateTenants creates many tenants in one transaction, in order, so that a
+// tenant may be the parent of a later one only if it was created before
+// this call; it is for seeding large stores. Each tenant is created as by
+// CreateTenant, and either all are created or none.
+func (db *DB) CreateTenants(ctx context.Context, cs []*tenantd.TenantCreate) ([]*tenantd.Tenant, error) {
+	p, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return write(ctx, db, func(tx *Tx) ([]*tenantd.Tenant, error) {
+		ts := make([]*tenantd.Tenant, 0, len(cs))
+		for _, c := range cs {
+			t, err := createTenant(ctx, tx, p, c)
+			if err != nil {
+				return nil, err
+			}
+			ts = append(ts, t)
+		}
+		return ts, nil
+	})
+}
+
+func createTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, c *tenantd.TenantCreate) (*tenantd.Tenant, error) {
+	{
 		parent, err := writableTenant(ctx, tx, p, c.ParentID)
 		if err != nil {
 			return nil, err
@@ -262,7 +295,7 @@ func (db *DB) CreateTenant(ctx context.Context, c *tenantd.TenantCreate) (*tenan
 			return nil, err
 		}
 		return t, nil
-	})
+	}
 }
 
 // initialPricing gives a new tenant its pricing mode: partners and customers

@@ -51,6 +51,7 @@ type config struct {
 	clients  int
 	tenantd  string
 	ops      string
+	rounds   int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -63,8 +64,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.clients, "clients", 16, "concurrent clients")
 	fs.StringVar(&c.tenantd, "tenantd", "", "tenantd binary (default: built from this module)")
 	fs.StringVar(&c.ops, "phases", "read,write,mix", "measurements to run: read, write, mix")
+	serveRawDSN := fs.String("serve-raw", "", "run only the raw baseline server on this store, printing its URL (the harness starts itself so)")
+	fs.IntVar(&c.rounds, "rounds", 5, "alternating rounds of baseline and tenantd the read and write measurements are split into")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serveRawDSN != "" {
+		return runRaw(ctx, *serveRawDSN, out)
+	}
+	if c.rounds < 1 {
+		return fmt.Errorf("-rounds must be at least 1")
 	}
 	if c.tenants < 100 || c.tenants > 1_000_000 {
 		return fmt.Errorf("-tenants must be from 100 to 1,000,000")
@@ -101,12 +110,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stopTenantd()
 
+	// The raw server runs in a process of its own, as tenantd does, so that
+	// neither shares its scheduler and collector with the load generator.
 	raw, err := openRaw(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer raw.Close()
-	rawURL, stopRaw, err := serveRaw(raw)
+	rawURL, stopRaw, err := startRaw(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -117,8 +128,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	l := &load{c: c, s: s, api: tenantdURL + "/api/2", raw: rawURL, bearer: "Bearer " + token, rawDB: raw}
-	fmt.Fprintf(out, "store %s, %d tenants, %d clients, %s per measurement, GOMAXPROCS of this process %d\n",
-		map[bool]string{true: "postgres", false: "sqlite"}[c.dbURL != ""], c.tenants, c.clients, c.duration, numCPU())
+	fmt.Fprintf(out, "store %s, %d tenants, %d clients, %s per measurement (read and write in %d alternating rounds), GOMAXPROCS of this process %d\n",
+		map[bool]string{true: "postgres", false: "sqlite"}[c.dbURL != ""], c.tenants, c.clients, c.duration, c.rounds, numCPU())
 	return l.measure(ctx, out)
 }
 
@@ -288,6 +299,41 @@ func (l *load) attack(tr vegeta.Targeter, name string, classify func(*vegeta.Res
 		st.m.Close()
 	}
 	return out, elapsed
+}
+
+// interleave measures the baseline and tenantd in alternating rounds, so
+// that a change in the machine's load while they run weighs on both alike.
+func (l *load) interleave(base, subject vegeta.Targeter, after func(*vegeta.Result)) (*stats, time.Duration, *stats, time.Duration) {
+	var bs, ss []*vegeta.Result
+	var bd, sd time.Duration
+	total := l.c.duration
+	l.c.duration = total / time.Duration(l.c.rounds)
+	defer func() { l.c.duration = total }()
+	for range l.c.rounds {
+		for _, side := range []struct {
+			tr  vegeta.Targeter
+			out *[]*vegeta.Result
+			d   *time.Duration
+		}{{base, &bs, &bd}, {subject, &ss, &sd}} {
+			st, d := l.attack(side.tr, "phase", fixed("all"), func(r *vegeta.Result) {
+				if after != nil {
+					after(r)
+				}
+				*side.out = append(*side.out, r)
+			})
+			_ = st
+			*side.d += d
+		}
+	}
+	sum := func(rs []*vegeta.Result) *stats {
+		st := &stats{}
+		for _, r := range rs {
+			st.add(r)
+		}
+		st.m.Close()
+		return st
+	}
+	return sum(bs), bd, sum(ss), sd
 }
 
 func fixed(name string) func(*vegeta.Result) string {
@@ -494,11 +540,10 @@ func (l *load) measure(ctx context.Context, out io.Writer) error {
 	}
 	if phases["read"] {
 		fmt.Fprintln(out, "read: GET /tenants/{id} of random customers and units")
-		rawSt, rd := l.attack(l.readTargeter(l.raw, false), "raw-read", fixed("raw_get"), nil)
-		row("raw_get", rawSt["raw_get"], rd)
-		tSt, td := l.attack(l.readTargeter(l.api, true), "tenantd-read", fixed("get_tenant"), nil)
-		row("get_tenant", tSt["get_tenant"], td)
-		ratio("authenticated GET /tenants/{id} / raw read", tSt["get_tenant"].rate(td), rawSt["raw_get"].rate(rd), 0.8, ">=")
+		rawSt, rd, tSt, td := l.interleave(l.readTargeter(l.raw, false), l.readTargeter(l.api, true), nil)
+		row("raw_get", rawSt, rd)
+		row("get_tenant", tSt, td)
+		ratio("authenticated GET /tenants/{id} / raw read", tSt.rate(td), rawSt.rate(rd), 0.8, ">=")
 	}
 	if phases["write"] {
 		fmt.Fprintln(out, "write: version-guarded PUT /tenants/{id} of 256 units")
@@ -506,12 +551,11 @@ func (l *load) measure(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		rawSt, rd := l.attack(l.writeTargeter(p, l.raw, false), "raw-write", fixed("raw_put"), func(r *vegeta.Result) { l.done(ctx, p, r) })
-		row("raw_put", rawSt["raw_put"], rd)
-		tSt, td := l.attack(l.writeTargeter(p, l.api, true), "tenantd-write", fixed("put_tenant"), func(r *vegeta.Result) { l.done(ctx, p, r) })
-		st := tSt["put_tenant"]
+		rawSt, rd, st, td := l.interleave(l.writeTargeter(p, l.raw, false), l.writeTargeter(p, l.api, true),
+			func(r *vegeta.Result) { l.done(ctx, p, r) })
+		row("raw_put", rawSt, rd)
 		row("put_tenant", st, td)
-		ratio("guarded PUT /tenants/{id} / raw update", st.rate(td), rawSt["raw_put"].rate(rd), 0.6, ">=")
+		ratio("guarded PUT /tenants/{id} / raw update", st.rate(td), rawSt.rate(rd), 0.6, ">=")
 		ratio("PUT p99 / p50", float64(st.m.Latencies.P99), float64(st.m.Latencies.P50), 5, "<=")
 		lines = append(lines, fmt.Sprintf("  %-44s %6d  (target 0)", "PUT answers 5xx or failed", st.server))
 	}

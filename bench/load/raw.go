@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the raw server reads PostgreSQL stores
@@ -138,6 +143,52 @@ func (r *rawServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	default:
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// runRaw serves the raw server on dsn until ctx ends, printing its URL on
+// one line of out.
+func runRaw(ctx context.Context, dsn string, out io.Writer) error {
+	r, err := openRaw(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	u, stop, err := serveRaw(r)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintln(out, u)
+	<-ctx.Done()
+	return nil
+}
+
+// startRaw starts this program as the raw server on dsn in a process of its
+// own and returns its URL and how to stop it.
+func startRaw(ctx context.Context, dsn string) (string, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(exe, "-serve-raw", dsn)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start raw server: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("raw server: %w", err)
+	}
+	return strings.TrimSpace(line), stop, nil
 }
 
 // serveRaw starts the raw server on a free local port and returns its URL.

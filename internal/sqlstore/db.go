@@ -46,6 +46,9 @@ type DB struct {
 
 	passwords passwordCache
 	catalog   *tenantd.Catalog
+
+	// readStmts keeps the statements of reads prepared; nil on PostgreSQL.
+	readStmts *stmtCache
 }
 
 // Open connects to the store named by dsn: a postgres:// or postgresql:// URL
@@ -84,6 +87,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		r.SetMaxOpenConns(8)
 		db.dialect, db.write, db.read = sqlite, w, r
+		db.readStmts = newStmtCache(r)
 	}
 	if err := db.Ping(ctx); err != nil {
 		_ = db.Close()
@@ -122,7 +126,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the store's connections.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	err := errors.Join(db.readStmts.close(), db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -207,17 +211,104 @@ func (tx *Tx) done() {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.q.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+	q := tx.db.dialect.rebind(query)
+	if st := tx.stmt(ctx, q); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, classify(err)
+	}
+	res, err := tx.q.ExecContext(ctx, q, args...)
 	return res, classify(err)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.q.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+	q := tx.db.dialect.rebind(query)
+	if st := tx.stmt(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, classify(err)
+	}
+	rows, err := tx.q.QueryContext(ctx, q, args...)
 	return rows, classify(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.q.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+	q := tx.db.dialect.rebind(query)
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.q.QueryRowContext(ctx, q, args...)
+}
+
+// stmt returns the prepared statement of q for the transaction, or nil when
+// q runs unprepared.
+// Only reads run prepared: preparing on the pool of a write transaction
+// would wait for the one connection SQLite writes on, which the
+// transaction holds.
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.tx != nil {
+		return nil
+	}
+	return tx.db.readStmts.get(ctx, q)
+}
+
+// maxPreparedStatements bounds the statements a stmtCache keeps prepared:
+// the queries of tenantd are a fixed set, except for the IN lists and
+// filters that some build, which may run unprepared once the cache is full.
+const maxPreparedStatements = 512
+
+// stmtCache keeps the statements run on a pool prepared, once per
+// connection, so that SQLite parses a query once rather than on every run.
+// On PostgreSQL the pgx driver keeps its own cache of prepared statements
+// per connection and the cache is off.
+type stmtCache struct {
+	pool *sql.DB // nil: off
+	mu   sync.RWMutex
+	m    map[string]*sql.Stmt
+}
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, m: make(map[string]*sql.Stmt)}
+}
+
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	if c == nil || c.pool == nil {
+		return nil
+	}
+	c.mu.RLock()
+	st := c.m[q]
+	c.mu.RUnlock()
+	if st != nil {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[q]; st != nil {
+		return st
+	}
+	if len(c.m) >= maxPreparedStatements {
+		return nil
+	}
+	st, err := c.pool.PrepareContext(context.WithoutCancel(ctx), q)
+	if err != nil {
+		// The query fails the same way when run unprepared, with the error
+		// its caller expects.
+		return nil
+	}
+	c.m[q] = st
+	return st
+}
+
+func (c *stmtCache) close() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	for q, st := range c.m {
+		err = errors.Join(err, st.Close())
+		delete(c.m, q)
+	}
+	return err
 }
 
 // forUpdate is the clause that locks the rows of alias that a write

@@ -174,6 +174,8 @@ type Signer struct {
 
 	mu   sync.RWMutex
 	keys *keySet
+
+	verified verifiedCache
 }
 
 // NewSigner returns a signer for issuer with keys, newest first. The keys must

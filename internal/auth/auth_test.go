@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"maps"
 	"math/big"
 	"reflect"
@@ -813,7 +814,64 @@ func benchVerify(b *testing.B, alg string) {
 	}
 }
 
-func BenchmarkIssueRS256(b *testing.B)  { benchIssue(b, auth.RS256) }
-func BenchmarkIssueEdDSA(b *testing.B)  { benchIssue(b, auth.EdDSA) }
-func BenchmarkVerifyRS256(b *testing.B) { benchVerify(b, auth.RS256) }
-func BenchmarkVerifyEdDSA(b *testing.B) { benchVerify(b, auth.EdDSA) }
+// benchVerifyFirst verifies tokens the signer has not seen: the signature
+// check itself.
+func benchVerifyFirst(b *testing.B, alg string) {
+	s := benchSigner(b, alg)
+	c := testClaims()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		c.ID = fmt.Sprintf("jti-%d", i)
+		tok := issue(b, s, c)
+		b.StartTimer()
+		if _, err := s.Verify(tok, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkIssueRS256(b *testing.B)       { benchIssue(b, auth.RS256) }
+func BenchmarkIssueEdDSA(b *testing.B)       { benchIssue(b, auth.EdDSA) }
+func BenchmarkVerifyRS256(b *testing.B)      { benchVerify(b, auth.RS256) }
+func BenchmarkVerifyEdDSA(b *testing.B)      { benchVerify(b, auth.EdDSA) }
+func BenchmarkVerifyFirstRS256(b *testing.B) { benchVerifyFirst(b, auth.RS256) }
+func BenchmarkVerifyFirstEdDSA(b *testing.B) { benchVerifyFirst(b, auth.EdDSA) }
+
+// TestVerifyCache checks that a token verified before still stops
+// verifying when it expires or when the key that signed it is removed, and
+// that the claims returned are the caller's to change.
+func TestVerifyCache(t *testing.T) {
+	k1, k2 := newKey(t, auth.EdDSA), newKey(t, auth.EdDSA)
+	s := newSigner(t, issuer, k1)
+	c := testClaims()
+	tok := issue(t, s, c)
+	for range 2 {
+		got, err := s.Verify(tok, t0)
+		if err != nil {
+			t.Fatalf("Verify error: %v", err)
+		}
+		if got.ID != c.ID || got.Subject != c.Subject || !got.ExpiresAt.Equal(c.ExpiresAt) || len(got.Scope) != 2 {
+			t.Fatalf("Verify = %+v, want the claims of %+v", got, c)
+		}
+		got.Scope[0], got.Subject = "changed", "changed"
+	}
+	if _, err := s.Verify(tok, c.ExpiresAt); tenantd.ErrorKind(err) != tenantd.EUNAUTHORIZED {
+		t.Errorf("Verify of a cached token at its expiry: error %v, want EUNAUTHORIZED", err)
+	}
+	if err := s.SetKeys([]*tenantd.SigningKey{k2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(tok, t0); !errors.Is(err, auth.ErrUnknownKey) {
+		t.Errorf("Verify of a cached token after its key was removed: error %v, want ErrUnknownKey", err)
+	}
+	if err := s.SetKeys([]*tenantd.SigningKey{k2, k1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(tok, t0); err != nil {
+		t.Errorf("Verify after its key came back: %v", err)
+	}
+	forged := tok[:len(tok)-2] + "AA"
+	if _, err := s.Verify(forged, t0); tenantd.ErrorKind(err) != tenantd.EUNAUTHORIZED {
+		t.Errorf("Verify of a cached token with another signature: error %v, want EUNAUTHORIZED", err)
+	}
+}

@@ -78,5 +78,6 @@ type serveConfig struct {
 	trialInterval   time.Duration
 	reportInterval  time.Duration
 	clockOffset     time.Duration
+	metricsAddr     string
 	shutdownTimeout time.Duration
 }

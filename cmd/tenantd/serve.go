@@ -17,6 +17,7 @@ import (
 	"github.com/tenantd/tenantd/internal/httpapi"
 	"github.com/tenantd/tenantd/internal/jobs"
 	"github.com/tenantd/tenantd/internal/mail"
+	"github.com/tenantd/tenantd/internal/metrics"
 	"github.com/tenantd/tenantd/internal/sqlstore"
 )
 
@@ -51,6 +52,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.DurationVar(&cfg.trialInterval, "trial-interval", time.Minute, "how often to switch tenants whose trial has ended to production")
 	fs.DurationVar(&cfg.reportInterval, "report-interval", 5*time.Second, "how often to make the report runs that are due")
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", `where to serve GET /metrics: "" on the main listener, "off" nowhere, or an address of its own`)
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	bindEnv(cmd)
 	return cmd
@@ -134,8 +136,34 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
 		Reports: db, DryRun: db, Registrations: db, DefaultIDP: db,
 	}
+	var handler http.Handler = api.Handler()
+	var metricsLn net.Listener
+	switch cfg.metricsAddr {
+	case "off":
+	case "":
+		api.Metrics = metrics.New()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.Metrics.Handler())
+		mux.Handle("/", handler)
+		handler = mux
+	default:
+		api.Metrics = metrics.New()
+		if metricsLn, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
+	var purger jobs.Purger = db
+	var trials jobs.TrialExpiry = db
+	var reports jobs.ReportRunner = db
+	var outbox tenantd.Outbox = db
+	if m := api.Metrics; m != nil {
+		m.DBPools(db.Pools())
+		m.OutboxDepth(db.OutboxDepth)
+		purger, trials, reports, outbox = observedPurger{db, m}, observedTrials{db, m}, observedReports{db, m}, observedOutbox{db, m}
+	}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -145,13 +173,21 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { jobs.RunPurge(jobCtx, db, cfg.purgeInterval, log) })
-	wg.Go(func() { jobs.RunOutbox(jobCtx, db, mailer, cfg.outboxInterval, log) })
-	wg.Go(func() { jobs.RunTrialExpiry(jobCtx, db, cfg.trialInterval, log) })
-	wg.Go(func() { jobs.RunReports(jobCtx, db, cfg.reportInterval, log) })
+	wg.Go(func() { jobs.RunPurge(jobCtx, purger, cfg.purgeInterval, log) })
+	wg.Go(func() { jobs.RunOutbox(jobCtx, outbox, mailer, cfg.outboxInterval, log) })
+	wg.Go(func() { jobs.RunTrialExpiry(jobCtx, trials, cfg.trialInterval, log) })
+	wg.Go(func() { jobs.RunReports(jobCtx, reports, cfg.reportInterval, log) })
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.Metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: srv.ErrorLog}
+		go func() { serveErr <- metricsSrv.Serve(metricsLn) }()
+		log.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", db.Dialect(), "public_url", cfg.publicURL, "issuer", cfg.issuer)
 
 	select {
@@ -160,6 +196,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		log.Info("shutting down", "timeout", cfg.shutdownTimeout)
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
+		if metricsSrv != nil {
+			_ = metricsSrv.Shutdown(shutdownCtx)
+		}
 		cancel()
 	}
 	stopJobs()

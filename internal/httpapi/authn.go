@@ -20,6 +20,9 @@ func (s *Server) authenticate(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.principal(r)
 		if err != nil {
+			if s.Metrics != nil && tenantd.ErrorKind(err) == tenantd.EUNAUTHORIZED && isBearer(r) {
+				s.Metrics.TokenRefused()
+			}
 			return err
 		}
 		return next(w, r.WithContext(tenantd.NewContextWithPrincipal(r.Context(), p)))
@@ -134,4 +137,10 @@ func (s *Server) mayReloadKeys() bool {
 		return true
 	}
 	return false
+}
+
+// isBearer tells whether a request authenticates with a bearer token.
+func isBearer(r *http.Request) bool {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.EqualFold(scheme, "Bearer") || r.URL.Query().Get("access_token") != ""
 }

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/api"
 )
 
@@ -12,10 +14,25 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) error {
 	return nil
 }
 
-// handleReady answers 200 while the store answers, 503 otherwise.
+// SchemaChecker reports whether the store's schema is the one this tenantd
+// knows.
+type SchemaChecker interface {
+	SchemaCurrent(ctx context.Context) error
+}
+
+// handleReady answers 200 while the store answers and its schema is
+// current, 503 otherwise.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.Ping(r.Context()); err != nil {
 		return err
+	}
+	if sc, ok := s.Store.(SchemaChecker); ok {
+		if err := sc.SchemaCurrent(r.Context()); err != nil {
+			if tenantd.ErrorKind(err) == tenantd.EUNAVAILABLE {
+				return err
+			}
+			return tenantd.Errorf(tenantd.EUNAVAILABLE, "%v", err)
+		}
 	}
 	encode(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/metrics"
 )
 
 // Pinger reports whether the store answers.
@@ -58,6 +59,8 @@ type Server struct {
 	PublicURL string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Metrics, when set, counts requests and tokens.
+	Metrics *metrics.Metrics
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time
@@ -76,9 +79,9 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		h := rt.handler
 		if !rt.public {
-			h = s.authenticate(h)
+			h = s.authenticate(notePrincipal(h))
 		}
-		mux.Handle(rt.method+" "+rt.path, s.adapt(h))
+		mux.Handle(rt.method+" "+rt.path, s.adapt(named(rt.method+" "+rt.path, h)))
 	}
 	var handler http.Handler = s.notFound(mux)
 	handler = trimTrailingSlash(handler)
@@ -165,13 +168,58 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			id = tenantd.NewID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := tenantd.NewContextWithRequestID(r.Context(), id)
+		info := &requestInfo{operation: "unrouted"}
+		ctx := context.WithValue(tenantd.NewContextWithRequestID(r.Context(), id), requestInfoKey{}, info)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
+		d := time.Since(start)
 		s.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Duration("duration", time.Since(start)), slog.String("request_id", id))
+			slog.Duration("duration", d), slog.String("request_id", id),
+			slog.String("operation", info.operation), slog.String("principal", info.principal))
+		if s.Metrics != nil {
+			s.Metrics.Request(info.operation, sw.status, d)
+			if info.operation == "POST "+BasePath+"/idp/token" && sw.status == http.StatusOK {
+				s.Metrics.TokenIssued()
+			}
+		}
 	})
+}
+
+// requestInfo is what the handlers learn about a request that its log line
+// and metrics report: the operation (method and route template, never a
+// path with ids) and the principal ("client:ID", "user:ID"; empty when the
+// request was not authenticated).
+type requestInfo struct {
+	operation string
+	principal string
+}
+
+type requestInfoKey struct{}
+
+func infoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+// named records the operation a request was routed to.
+func named(operation string, next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if info := infoOf(r.Context()); info != nil {
+			info.operation = operation
+		}
+		return next(w, r)
+	}
+}
+
+// notePrincipal records the authenticated principal of a request.
+func notePrincipal(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if info, p := infoOf(r.Context()), tenantd.PrincipalFromContext(r.Context()); info != nil && p != nil {
+			info.principal = string(p.Type) + ":" + p.ID
+		}
+		return next(w, r)
+	}
 }
 
 type statusWriter struct {

@@ -439,3 +439,12 @@ func fromNullString(v sql.NullString) *string {
 	s := v.String
 	return &s
 }
+
+// Pools returns the connection pools of the store by name, for their
+// statistics: "write" and "read" on SQLite, "postgres" on PostgreSQL.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.write == db.read {
+		return map[string]*sql.DB{db.dialect.name: db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}

@@ -69,3 +69,12 @@ func (db *DB) EmailFailed(ctx context.Context, id, reason string, retryAt time.T
 	})
 	return err
 }
+
+// OutboxDepth returns how many e-mails wait for delivery.
+func (db *DB) OutboxDepth(ctx context.Context) (int64, error) {
+	return read(ctx, db, func(tx *Tx) (int64, error) {
+		var n int64
+		err := tx.queryRow(ctx, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").Scan(&n)
+		return n, classify(err)
+	})
+}

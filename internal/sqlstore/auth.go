@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/tenantd/tenantd"
@@ -92,16 +94,49 @@ func checkTenantChain(ctx context.Context, tx *Tx, path string) error {
 
 // AuthenticateToken checks that a verified token's principal may still act;
 // see tenantd.AuthService.
+//
+// The principal of a user's or client's token is kept with the
+// authentication epoch it was computed at and reused, at the cost of
+// reading the epoch, while the epoch is unchanged: every change that could
+// refuse or alter it (a tenant suspended, deleted or moved, a client or user
+// disabled or deleted, a role changed, a token revoked) advances the epoch
+// in its transaction.
 func (db *DB) AuthenticateToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
 	switch c.Type {
-	case tenantd.PrincipalUser:
-		return db.authenticateUserToken(ctx, c)
 	case tenantd.PrincipalAgent:
 		return db.authenticateAgentToken(ctx, c)
-	case tenantd.PrincipalClient:
+	case tenantd.PrincipalUser, tenantd.PrincipalClient:
 	default:
 		return nil, unauthorized("unknown principal type")
 	}
+	var epoch int64
+	if _, err := read(ctx, db, func(tx *Tx) (struct{}, error) {
+		return struct{}{}, tx.queryRow(ctx, "SELECT n FROM auth_epoch WHERE id = 1").Scan(&epoch)
+	}); err != nil {
+		return nil, fmt.Errorf("read authentication epoch: %w", classify(err))
+	}
+	key := principalKey{jti: c.ID, subject: c.Subject, typ: c.Type, tenant: c.TenantID}
+	if p := db.principals.get(key, epoch, db.Now()); p != nil {
+		return p, nil
+	}
+	var (
+		p     *tenantd.Principal
+		until *time.Time
+		err   error
+	)
+	if c.Type == tenantd.PrincipalUser {
+		p, until, err = db.authenticateUserToken(ctx, c)
+	} else {
+		p, err = db.authenticateClientToken(ctx, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.principals.put(key, epoch, until, p)
+	return p, nil
+}
+
+func (db *DB) authenticateClientToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
 	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
 		var (
 			status, clientTenant, clientPath string
@@ -201,24 +236,75 @@ func signingKeys(ctx context.Context, tx *Tx, alg string) ([]*tenantd.SigningKey
 // authenticateUserToken checks a user's token: not revoked, and the user
 // may still act. A user's token carries no narrowing: its tenant must be
 // the user's.
-func (db *DB) authenticateUserToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, error) {
-	return read(ctx, db, func(tx *Tx) (*tenantd.Principal, error) {
+func (db *DB) authenticateUserToken(ctx context.Context, c *tenantd.TokenClaims) (*tenantd.Principal, *time.Time, error) {
+	type result struct {
+		p     *tenantd.Principal
+		until *time.Time
+	}
+	r, err := read(ctx, db, func(tx *Tx) (result, error) {
 		var revoked bool
 		if err := tx.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)", c.ID).Scan(&revoked); err != nil {
-			return nil, fmt.Errorf("check revocation: %w", classify(err))
+			return result{}, fmt.Errorf("check revocation: %w", classify(err))
 		}
 		if revoked {
-			return nil, unauthorized("the token is revoked")
+			return result{}, unauthorized("the token is revoked")
 		}
-		p, err := activeUser(ctx, tx, c.Subject, c.ID)
+		p, until, err := activeUserUntil(ctx, tx, c.Subject, c.ID)
 		if err != nil {
-			return nil, err
+			return result{}, err
 		}
 		if p.TenantID != c.TenantID {
-			return nil, unauthorized("the token's tenant is not the user's")
+			return result{}, unauthorized("the token's tenant is not the user's")
 		}
-		return p, nil
+		return result{p, until}, nil
 	})
+	return r.p, r.until, err
+}
+
+// maxPrincipals bounds the principals a store keeps for tokens; when it is
+// reached the cache starts afresh.
+const maxPrincipals = 100_000
+
+type principalKey struct {
+	jti, subject string
+	typ          tenantd.PrincipalType
+	tenant       string
+}
+
+type cachedPrincipal struct {
+	p     tenantd.Principal
+	epoch int64
+	until *time.Time // the user becomes disabled then
+}
+
+// principalCache holds the principals of authenticated tokens with the
+// authentication epoch they were computed at.
+type principalCache struct {
+	mu sync.Mutex
+	m  map[principalKey]cachedPrincipal
+}
+
+func (c *principalCache) get(k principalKey, epoch int64, now time.Time) *tenantd.Principal {
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if !ok || e.epoch != epoch || (e.until != nil && !now.Before(*e.until)) {
+		return nil
+	}
+	p := e.p
+	p.Roles = slices.Clone(p.Roles)
+	return &p
+}
+
+func (c *principalCache) put(k principalKey, epoch int64, until *time.Time, p *tenantd.Principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxPrincipals {
+		c.m = make(map[principalKey]cachedPrincipal)
+	}
+	e := cachedPrincipal{p: *p, epoch: epoch, until: until}
+	e.p.Roles = slices.Clone(p.Roles)
+	c.m[k] = e
 }
 
 // authenticateAgentToken checks the token of an agent (from a registration

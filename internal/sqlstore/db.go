@@ -49,6 +49,8 @@ type DB struct {
 
 	// readStmts keeps the statements of reads prepared; nil on PostgreSQL.
 	readStmts *stmtCache
+	// principals keeps the principals of authenticated tokens.
+	principals principalCache
 }
 
 // Open connects to the store named by dsn: a postgres:// or postgresql:// URL

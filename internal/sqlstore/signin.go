@@ -81,24 +81,32 @@ func (db *DB) AuthenticateUser(ctx context.Context, login, password string) (*te
 // activeUser returns the principal of a user that may act: live, enabled,
 // not expired, in a tenant chain that is neither disabled nor deleted.
 func activeUser(ctx context.Context, tx *Tx, userID, tokenID string) (*tenantd.Principal, error) {
+	p, _, err := activeUserUntil(ctx, tx, userID, tokenID)
+	return p, err
+}
+
+// activeUserUntil is activeUser that also returns the time the user
+// becomes disabled, if one is set.
+func activeUserUntil(ctx context.Context, tx *Tx, userID, tokenID string) (*tenantd.Principal, *time.Time, error) {
 	u, path, err := findUser(ctx, tx, userID, false)
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
-		return nil, unauthorized("the user no longer exists")
+		return nil, nil, unauthorized("the user no longer exists")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !u.Enabled || (u.DisableAfter != nil && !tx.now.Before(*u.DisableAfter)) {
-		return nil, unauthorized("the user is disabled")
+		return nil, nil, unauthorized("the user is disabled")
 	}
 	if err := checkTenantChain(ctx, tx, path); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	roles, err := userRoles(ctx, tx, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &tenantd.Principal{Type: tenantd.PrincipalUser, ID: u.ID, TenantID: u.TenantID, TenantPath: path, TokenID: tokenID, Roles: roles}, nil
+	return &tenantd.Principal{Type: tenantd.PrincipalUser, ID: u.ID, TenantID: u.TenantID, TenantPath: path, TokenID: tokenID, Roles: roles},
+		u.DisableAfter, nil
 }
 
 // newSecret returns a random token and the hash the store keeps of it.

@@ -875,6 +875,27 @@ func (e MeasurementUnits) Valid() bool {
 	}
 }
 
+// Defines values for MfaTenantStatusMfaStatus.
+const (
+	MfaTenantStatusMfaStatusDisableInProgress MfaTenantStatusMfaStatus = "disable_in_progress"
+	MfaTenantStatusMfaStatusDisabled          MfaTenantStatusMfaStatus = "disabled"
+	MfaTenantStatusMfaStatusEnabled           MfaTenantStatusMfaStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the MfaTenantStatusMfaStatus enum.
+func (e MfaTenantStatusMfaStatus) Valid() bool {
+	switch e {
+	case MfaTenantStatusMfaStatusDisableInProgress:
+		return true
+	case MfaTenantStatusMfaStatusDisabled:
+		return true
+	case MfaTenantStatusMfaStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OfferingItemStatus.
 const (
 	OfferingItemStatusN0 OfferingItemStatus = 0
@@ -2843,6 +2864,19 @@ type LocationPut struct {
 // MeasurementUnits defines model for measurementUnits.
 type MeasurementUnits string
 
+// MfaTenantStatus defines model for mfaTenantStatus.
+type MfaTenantStatus struct {
+	MfaStatus                 MfaTenantStatusMfaStatus `json:"mfa_status"`
+	UpdateAllowed             bool                     `json:"update_allowed"`
+	Users                     *int                     `json:"users,omitempty"`
+	UsersCount                int                      `json:"users_count"`
+	UsersWithTotpEnabled      *int                     `json:"users_with_totp_enabled,omitempty"`
+	UsersWithTotpEnabledCount int                      `json:"users_with_totp_enabled_count"`
+}
+
+// MfaTenantStatusMfaStatus defines model for MfaTenantStatus.MfaStatus.
+type MfaTenantStatusMfaStatus string
+
 // OfferingItem An offering item of a tenant: something of a service the tenant may
 // be given (a kind of workload, a feature, storage), whether it is on
 // (status 1) and its quota. Several items of different editions may
@@ -3828,6 +3862,14 @@ type TokenError struct {
 	// tenantd also answers with.
 	Error            TokenErrorError `json:"error"`
 	ErrorDescription string          `json:"error_description"`
+
+	// TotpSecret With totp_setup_required (and invalid_totp during setup): the
+	// base32 TOTP key (RFC 6238, SHA-1, 6 digits, 30 s) to enrol. A
+	// tenantd addition.
+	TotpSecret *string `json:"totp_secret,omitempty"`
+
+	// TotpURI The key as an otpauth:// URI, for a QR code. A tenantd addition.
+	TotpURI *string `json:"totp_uri,omitempty"`
 }
 
 // TokenErrorError The published values, and the OAuth 2.0 (RFC 6749) error codes
@@ -4454,7 +4496,12 @@ type RequestTokensFormdataBody struct {
 
 	// Scope With the jwt-bearer grant, urn:acronis.com:tenant-id:TENANT_ID
 	// names the tenant the new token is narrowed to.
-	Scope    *string `form:"scope,omitempty" json:"scope,omitempty"`
+	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
+
+	// TotpCode The current TOTP code of a user with multi-factor
+	// authentication (password grant). Without it such a user
+	// gets 401 totp_required, or totp_setup_required with the
+	// key to enrol; a wrong or reused code is 401 invalid_totp.
 	TotpCode *string `form:"totp_code,omitempty" json:"totp_code,omitempty"`
 	Username *string `form:"username,omitempty" json:"username,omitempty"`
 }
@@ -4707,6 +4754,11 @@ type PerformTenantEditionSwitchCheckParams struct {
 	ApplicationID UUID `form:"application_id" json:"application_id"`
 }
 
+// ManageTenantMFAStatusJSONBody defines parameters for ManageTenantMFAStatus.
+type ManageTenantMFAStatusJSONBody struct {
+	Enabled bool `json:"enabled"`
+}
+
 // FetchTenantOfferingItemsParams defines parameters for FetchTenantOfferingItems.
 type FetchTenantOfferingItemsParams struct {
 	// Edition Only the items of this edition, and the items without an edition;
@@ -4882,6 +4934,11 @@ type FetchUserParams struct {
 	AllowDeleted *bool `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
 }
 
+// ManageUserMFAStatusJSONBody defines parameters for ManageUserMFAStatus.
+type ManageUserMFAStatusJSONBody struct {
+	Enabled bool `json:"enabled"`
+}
+
 // RestoreDeletedUserParams defines parameters for RestoreDeletedUser.
 type RestoreDeletedUserParams struct {
 	// Force Accepted; a taken login is a 409 all the same.
@@ -4954,6 +5011,9 @@ type UpdateTenantDefaultIdpIDJSONRequestBody UpdateTenantDefaultIdpIDJSONBody
 // SwitchTenantEditionJSONRequestBody defines body for SwitchTenantEdition for application/json ContentType.
 type SwitchTenantEditionJSONRequestBody = EditionSwitchPut
 
+// ManageTenantMFAStatusJSONRequestBody defines body for ManageTenantMFAStatus for application/json ContentType.
+type ManageTenantMFAStatusJSONRequestBody ManageTenantMFAStatusJSONBody
+
 // SetTenantOfferingItemsJSONRequestBody defines body for SetTenantOfferingItems for application/json ContentType.
 type SetTenantOfferingItemsJSONRequestBody = TenantOfferingItemsPut
 
@@ -4983,6 +5043,9 @@ type UpdateUserJSONRequestBody = UserPut
 
 // UpdateUserAccessPoliciesJSONRequestBody defines body for UpdateUserAccessPolicies for application/json ContentType.
 type UpdateUserAccessPoliciesJSONRequestBody = AccessPoliciesPut
+
+// ManageUserMFAStatusJSONRequestBody defines body for ManageUserMFAStatus for application/json ContentType.
+type ManageUserMFAStatusJSONRequestBody ManageUserMFAStatusJSONBody
 
 // SetUserPasswordJSONRequestBody defines body for SetUserPassword for application/json ContentType.
 type SetUserPasswordJSONRequestBody = PasswordPost
@@ -6863,6 +6926,44 @@ type ClientInterface interface {
 	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
 	FetchTenantInfrastructureLocations(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// FetchTenantMFAStatus A tenant's multi-factor authentication status
+	//
+	// mfa_status is the status in force for the tenant's users: folders
+	// and units follow their nearest partner, customer or root ancestor.
+	// users_count counts the live users it applies to through that
+	// tenant, users_with_totp_enabled_count those with an enrolled TOTP
+	// (users and users_with_totp_enabled repeat them). update_allowed is
+	// false on folders and units and for callers that may not change the
+	// tenant. tenantd disables synchronously, so disable_in_progress is
+	// never answered.
+	//
+	// Corresponds with GET /tenants/{tenant_id}/mfa/status (the `FetchTenantMFAStatus` operationId).
+	FetchTenantMFAStatus(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ManageTenantMFAStatusWithBody Enable or disable multi-factor authentication on a tenant
+	//
+	// Not on folders and units (400). Enabling makes every user it applies
+	// to enrol a TOTP at its next password sign-in; disabling removes
+	// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+	// stays).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+	ManageTenantMFAStatusWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ManageTenantMFAStatus Enable or disable multi-factor authentication on a tenant
+	//
+	// Not on folders and units (400). Enabling makes every user it applies
+	// to enrol a TOTP at its next password sign-in; disabling removes
+	// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+	// stays).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+	ManageTenantMFAStatus(ctx context.Context, tenantID TenantID, body ManageTenantMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchTenantOfferingItems List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -7321,6 +7422,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /users/{user_id}/access_policies (the `UpdateUserAccessPolicies` operationId).
 	UpdateUserAccessPolicies(ctx context.Context, userID UserID, body UpdateUserAccessPoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ManageUserMFAStatusWithBody Turn multi-factor authentication on or off for a user
+	//
+	// true: the user must enrol a TOTP at its next password sign-in,
+	// whatever its tenant says. false: the user's TOTP is removed and
+	// MFA does not apply to it (mfa_status forcibly_disabled).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+	ManageUserMFAStatusWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ManageUserMFAStatus Turn multi-factor authentication on or off for a user
+	//
+	// true: the user must enrol a TOTP at its next password sign-in,
+	// whatever its tenant says. false: the user's TOTP is removed and
+	// MFA does not apply to it (mfa_status forcibly_disabled).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+	ManageUserMFAStatus(ctx context.Context, userID UserID, body ManageUserMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetUserPasswordWithBody Set a user's password
 	//
@@ -9341,6 +9464,74 @@ func (c *Raw) FetchTenantInfrastructureLocations(ctx context.Context, tenantID T
 	return c.Client.Do(req)
 }
 
+// FetchTenantMFAStatus A tenant's multi-factor authentication status
+//
+// mfa_status is the status in force for the tenant's users: folders
+// and units follow their nearest partner, customer or root ancestor.
+// users_count counts the live users it applies to through that
+// tenant, users_with_totp_enabled_count those with an enrolled TOTP
+// (users and users_with_totp_enabled repeat them). update_allowed is
+// false on folders and units and for callers that may not change the
+// tenant. tenantd disables synchronously, so disable_in_progress is
+// never answered.
+//
+// Corresponds with GET /tenants/{tenant_id}/mfa/status (the `FetchTenantMFAStatus` operationId).
+func (c *Raw) FetchTenantMFAStatus(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchTenantMFAStatusRequest(c.Server, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ManageTenantMFAStatusWithBody Enable or disable multi-factor authentication on a tenant
+//
+// Not on folders and units (400). Enabling makes every user it applies
+// to enrol a TOTP at its next password sign-in; disabling removes
+// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+// stays).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+func (c *Raw) ManageTenantMFAStatusWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewManageTenantMFAStatusRequestWithBody(c.Server, tenantID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ManageTenantMFAStatus Enable or disable multi-factor authentication on a tenant
+//
+// Not on folders and units (400). Enabling makes every user it applies
+// to enrol a TOTP at its next password sign-in; disabling removes
+// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+// stays).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+func (c *Raw) ManageTenantMFAStatus(ctx context.Context, tenantID TenantID, body ManageTenantMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewManageTenantMFAStatusRequest(c.Server, tenantID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchTenantOfferingItems List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -10140,6 +10331,48 @@ func (c *Raw) UpdateUserAccessPoliciesWithBody(ctx context.Context, userID UserI
 // Corresponds with PUT /users/{user_id}/access_policies (the `UpdateUserAccessPolicies` operationId).
 func (c *Raw) UpdateUserAccessPolicies(ctx context.Context, userID UserID, body UpdateUserAccessPoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateUserAccessPoliciesRequest(c.Server, userID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ManageUserMFAStatusWithBody Turn multi-factor authentication on or off for a user
+//
+// true: the user must enrol a TOTP at its next password sign-in,
+// whatever its tenant says. false: the user's TOTP is removed and
+// MFA does not apply to it (mfa_status forcibly_disabled).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+func (c *Raw) ManageUserMFAStatusWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewManageUserMFAStatusRequestWithBody(c.Server, userID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ManageUserMFAStatus Turn multi-factor authentication on or off for a user
+//
+// true: the user must enrol a TOTP at its next password sign-in,
+// whatever its tenant says. false: the user's TOTP is removed and
+// MFA does not apply to it (mfa_status forcibly_disabled).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+func (c *Raw) ManageUserMFAStatus(ctx context.Context, userID UserID, body ManageUserMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewManageUserMFAStatusRequest(c.Server, userID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -13850,6 +14083,87 @@ func NewFetchTenantInfrastructureLocationsRequest(server string, tenantID Tenant
 	return req, nil
 }
 
+// NewFetchTenantMFAStatusRequest constructs an http.Request for the FetchTenantMFAStatus method
+func NewFetchTenantMFAStatusRequest(server string, tenantID TenantID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/mfa/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewManageTenantMFAStatusRequest calls the generic ManageTenantMFAStatus builder with application/json body
+func NewManageTenantMFAStatusRequest(server string, tenantID TenantID, body ManageTenantMFAStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewManageTenantMFAStatusRequestWithBody(server, tenantID, "application/json", bodyReader)
+}
+
+// NewManageTenantMFAStatusRequestWithBody constructs an http.Request for the ManageTenantMFAStatus method, with any body, and a specified content type
+func NewManageTenantMFAStatusRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tenants/%s/mfa/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewFetchTenantOfferingItemsRequest constructs an http.Request for the FetchTenantOfferingItems method
 func NewFetchTenantOfferingItemsRequest(server string, tenantID TenantID, params *FetchTenantOfferingItemsParams) (*http.Request, error) {
 	var err error
@@ -15361,6 +15675,53 @@ func NewUpdateUserAccessPoliciesRequestWithBody(server string, userID UserID, co
 	return req, nil
 }
 
+// NewManageUserMFAStatusRequest calls the generic ManageUserMFAStatus builder with application/json body
+func NewManageUserMFAStatusRequest(server string, userID UserID, body ManageUserMFAStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewManageUserMFAStatusRequestWithBody(server, userID, "application/json", bodyReader)
+}
+
+// NewManageUserMFAStatusRequestWithBody constructs an http.Request for the ManageUserMFAStatus method, with any body, and a specified content type
+func NewManageUserMFAStatusRequestWithBody(server string, userID UserID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/mfa/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetUserPasswordRequest calls the generic SetUserPassword builder with application/json body
 func NewSetUserPasswordRequest(server string, userID UserID, body SetUserPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -16754,6 +17115,46 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /tenants/{tenant_id}/locations (the `FetchTenantInfrastructureLocations` operationId).
 	FetchTenantInfrastructureLocationsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantInfrastructureLocationsResponse, error)
 
+	// FetchTenantMFAStatusWithResponse A tenant's multi-factor authentication status
+	//
+	// mfa_status is the status in force for the tenant's users: folders
+	// and units follow their nearest partner, customer or root ancestor.
+	// users_count counts the live users it applies to through that
+	// tenant, users_with_totp_enabled_count those with an enrolled TOTP
+	// (users and users_with_totp_enabled repeat them). update_allowed is
+	// false on folders and units and for callers that may not change the
+	// tenant. tenantd disables synchronously, so disable_in_progress is
+	// never answered.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tenants/{tenant_id}/mfa/status (the `FetchTenantMFAStatus` operationId).
+	FetchTenantMFAStatusWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantMFAStatusResponse, error)
+
+	// ManageTenantMFAStatusWithBodyWithResponse Enable or disable multi-factor authentication on a tenant
+	//
+	// Not on folders and units (400). Enabling makes every user it applies
+	// to enrol a TOTP at its next password sign-in; disabling removes
+	// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+	// stays).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+	ManageTenantMFAStatusWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ManageTenantMFAStatusResponse, error)
+
+	// ManageTenantMFAStatusWithResponse Enable or disable multi-factor authentication on a tenant
+	//
+	// Not on folders and units (400). Enabling makes every user it applies
+	// to enrol a TOTP at its next password sign-in; disabling removes
+	// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+	// stays).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+	ManageTenantMFAStatusWithResponse(ctx context.Context, tenantID TenantID, body ManageTenantMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ManageTenantMFAStatusResponse, error)
+
 	// FetchTenantOfferingItemsWithResponse List a tenant's offering items
 	//
 	// The offering items of the tenant, on and off, filtered by the
@@ -17244,6 +17645,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /users/{user_id}/access_policies (the `UpdateUserAccessPolicies` operationId).
 	UpdateUserAccessPoliciesWithResponse(ctx context.Context, userID UserID, body UpdateUserAccessPoliciesJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserAccessPoliciesResponse, error)
+
+	// ManageUserMFAStatusWithBodyWithResponse Turn multi-factor authentication on or off for a user
+	//
+	// true: the user must enrol a TOTP at its next password sign-in,
+	// whatever its tenant says. false: the user's TOTP is removed and
+	// MFA does not apply to it (mfa_status forcibly_disabled).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+	ManageUserMFAStatusWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ManageUserMFAStatusResponse, error)
+
+	// ManageUserMFAStatusWithResponse Turn multi-factor authentication on or off for a user
+	//
+	// true: the user must enrol a TOTP at its next password sign-in,
+	// whatever its tenant says. false: the user's TOTP is removed and
+	// MFA does not apply to it (mfa_status forcibly_disabled).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+	ManageUserMFAStatusWithResponse(ctx context.Context, userID UserID, body ManageUserMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ManageUserMFAStatusResponse, error)
 
 	// SetUserPasswordWithBodyWithResponse Set a user's password
 	//
@@ -22054,6 +22477,151 @@ func (r FetchTenantInfrastructureLocationsResponse) ContentType() string {
 	return ""
 }
 
+type FetchTenantMFAStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaTenantStatus
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON200() *MfaTenantStatus {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchTenantMFAStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchTenantMFAStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchTenantMFAStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchTenantMFAStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ManageTenantMFAStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaTenantStatus
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON200() *MfaTenantStatus {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r ManageTenantMFAStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ManageTenantMFAStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ManageTenantMFAStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ManageTenantMFAStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type FetchTenantOfferingItemsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23822,6 +24390,75 @@ func (r UpdateUserAccessPoliciesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateUserAccessPoliciesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ManageUserMFAStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r ManageUserMFAStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ManageUserMFAStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ManageUserMFAStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ManageUserMFAStatusResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25799,6 +26436,64 @@ func (c *ClientWithResponses) FetchTenantInfrastructureLocationsWithResponse(ctx
 	return ParseFetchTenantInfrastructureLocationsResponse(rsp)
 }
 
+// FetchTenantMFAStatusWithResponse A tenant's multi-factor authentication status
+//
+// mfa_status is the status in force for the tenant's users: folders
+// and units follow their nearest partner, customer or root ancestor.
+// users_count counts the live users it applies to through that
+// tenant, users_with_totp_enabled_count those with an enrolled TOTP
+// (users and users_with_totp_enabled repeat them). update_allowed is
+// false on folders and units and for callers that may not change the
+// tenant. tenantd disables synchronously, so disable_in_progress is
+// never answered.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tenants/{tenant_id}/mfa/status (the `FetchTenantMFAStatus` operationId).
+func (c *ClientWithResponses) FetchTenantMFAStatusWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantMFAStatusResponse, error) {
+	rsp, err := c.FetchTenantMFAStatus(ctx, tenantID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchTenantMFAStatusResponse(rsp)
+}
+
+// ManageTenantMFAStatusWithBodyWithResponse Enable or disable multi-factor authentication on a tenant
+//
+// Not on folders and units (400). Enabling makes every user it applies
+// to enrol a TOTP at its next password sign-in; disabling removes
+// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+// stays).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+func (c *ClientWithResponses) ManageTenantMFAStatusWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ManageTenantMFAStatusResponse, error) {
+	rsp, err := c.ManageTenantMFAStatusWithBody(ctx, tenantID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseManageTenantMFAStatusResponse(rsp)
+}
+
+// ManageTenantMFAStatusWithResponse Enable or disable multi-factor authentication on a tenant
+//
+// Not on folders and units (400). Enabling makes every user it applies
+// to enrol a TOTP at its next password sign-in; disabling removes
+// their enrolments (a user's own setting, PUT /users/{id}/mfa/status,
+// stays).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tenants/{tenant_id}/mfa/status (the `ManageTenantMFAStatus` operationId).
+func (c *ClientWithResponses) ManageTenantMFAStatusWithResponse(ctx context.Context, tenantID TenantID, body ManageTenantMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ManageTenantMFAStatusResponse, error) {
+	rsp, err := c.ManageTenantMFAStatus(ctx, tenantID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseManageTenantMFAStatusResponse(rsp)
+}
+
 // FetchTenantOfferingItemsWithResponse List a tenant's offering items
 //
 // The offering items of the tenant, on and off, filtered by the
@@ -26498,6 +27193,40 @@ func (c *ClientWithResponses) UpdateUserAccessPoliciesWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseUpdateUserAccessPoliciesResponse(rsp)
+}
+
+// ManageUserMFAStatusWithBodyWithResponse Turn multi-factor authentication on or off for a user
+//
+// true: the user must enrol a TOTP at its next password sign-in,
+// whatever its tenant says. false: the user's TOTP is removed and
+// MFA does not apply to it (mfa_status forcibly_disabled).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+func (c *ClientWithResponses) ManageUserMFAStatusWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ManageUserMFAStatusResponse, error) {
+	rsp, err := c.ManageUserMFAStatusWithBody(ctx, userID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseManageUserMFAStatusResponse(rsp)
+}
+
+// ManageUserMFAStatusWithResponse Turn multi-factor authentication on or off for a user
+//
+// true: the user must enrol a TOTP at its next password sign-in,
+// whatever its tenant says. false: the user's TOTP is removed and
+// MFA does not apply to it (mfa_status forcibly_disabled).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /users/{user_id}/mfa/status (the `ManageUserMFAStatus` operationId).
+func (c *ClientWithResponses) ManageUserMFAStatusWithResponse(ctx context.Context, userID UserID, body ManageUserMFAStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ManageUserMFAStatusResponse, error) {
+	rsp, err := c.ManageUserMFAStatus(ctx, userID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseManageUserMFAStatusResponse(rsp)
 }
 
 // SetUserPasswordWithBodyWithResponse Set a user's password
@@ -30381,6 +31110,121 @@ func ParseFetchTenantInfrastructureLocationsResponse(rsp *http.Response) (*Fetch
 	return response, nil
 }
 
+// ParseFetchTenantMFAStatusResponse parses an HTTP response from a FetchTenantMFAStatusWithResponse call
+func ParseFetchTenantMFAStatusResponse(rsp *http.Response) (*FetchTenantMFAStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchTenantMFAStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaTenantStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseManageTenantMFAStatusResponse parses an HTTP response from a ManageTenantMFAStatusWithResponse call
+func ParseManageTenantMFAStatusResponse(rsp *http.Response) (*ManageTenantMFAStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ManageTenantMFAStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaTenantStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseFetchTenantOfferingItemsResponse parses an HTTP response from a FetchTenantOfferingItemsWithResponse call
 func ParseFetchTenantOfferingItemsResponse(rsp *http.Response) (*FetchTenantOfferingItemsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31776,6 +32620,63 @@ func ParseUpdateUserAccessPoliciesResponse(rsp *http.Response) (*UpdateUserAcces
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseManageUserMFAStatusResponse parses an HTTP response from a ManageUserMFAStatusWithResponse call
+func ParseManageUserMFAStatusResponse(rsp *http.Response) (*ManageUserMFAStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ManageUserMFAStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType

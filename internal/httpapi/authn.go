@@ -63,7 +63,18 @@ func (s *Server) basic(r *http.Request, name, secret string) (*tenantd.Principal
 			return p, nil
 		}
 	}
-	return s.SignIn.AuthenticateUser(r.Context(), name, secret)
+	p, err := s.SignIn.AuthenticateUser(r.Context(), name, secret)
+	if err != nil {
+		return nil, err
+	}
+	// A password alone is not enough for a user with a second factor.
+	if ch, err := s.MFA.VerifySecondFactor(r.Context(), p.ID, ""); err != nil || ch != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, tenantd.Errorf(tenantd.EUNAUTHORIZED, "the user signs in with a second factor: request a token with the password grant and totp_code")
+	}
+	return p, nil
 }
 
 // bearer checks a bearer token: its signature and expiry, then, in the

@@ -414,6 +414,18 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 
+	// Multi-factor authentication of customerA: read with read rights,
+	// changed by administrators of the subtree, the customer's own too.
+	"GET /api/2/tenants/{tenant_id}/mfa/status": {path: "/api/2/tenants/{customerA}/mfa/status",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/tenants/{tenant_id}/mfa/status": {path: "/api/2/tenants/{customerA}/mfa/status", body: `{"enabled":true}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"PUT /api/2/users/{user_id}/mfa/status": {path: "/api/2/users/{user:readonly}/mfa/status", body: `{"enabled":true}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
 	// Users of customerA.
 	"GET /api/2/users": {path: "/api/2/users?tenant_id={customerA}",
 		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,

@@ -144,6 +144,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		if p, err = s.SignIn.AuthenticateUser(r.Context(), username, password); err != nil {
 			return &oauthError{http.StatusUnauthorized, "access_denied", tenantd.ErrorMessage(err)}
 		}
+		ch, err := s.MFA.VerifySecondFactor(r.Context(), p.ID, r.PostForm.Get("totp_code"))
+		if err != nil {
+			return err
+		}
+		if ch != nil {
+			writeMFAChallenge(w, ch)
+			return nil
+		}
 	case grantJWTBearer:
 		assertion := r.PostForm.Get("assertion")
 		if assertion == "" {

@@ -62,6 +62,8 @@ func (s *Server) routes() []route {
 		{"DELETE", b + "/tenants/{tenant_id}", s.handleTenantDelete, false},
 		{"POST", b + "/tenants/{tenant_id}/restore", s.handleTenantRestore, false},
 		{"PUT", b + "/tenants/{tenant_id}/default_idp", s.handleDefaultIDP, false},
+		{"GET", b + "/tenants/{tenant_id}/mfa/status", s.handleTenantMFA, false},
+		{"PUT", b + "/tenants/{tenant_id}/mfa/status", s.handleTenantMFAPut, false},
 		{"GET", b + "/tenants/{tenant_id}/children", s.handleTenantChildren, false},
 		{"GET", b + "/tenants/{tenant_id}/users", s.handleTenantUsers, false},
 		{"GET", b + "/tenants/applications", s.handleTenantsApplications, false},
@@ -124,6 +126,7 @@ func (s *Server) routes() []route {
 		{"GET", b + "/users/{user_id}/access_policies", s.handlePoliciesGet, false},
 		{"PUT", b + "/users/{user_id}/access_policies", s.handlePoliciesPut, false},
 		{"POST", b + "/users/{user_id}/password", s.handlePassword, false},
+		{"PUT", b + "/users/{user_id}/mfa/status", s.handleUserMFAPut, false},
 		{"POST", b + "/users/{user_id}/send-activation-email", s.handleSendActivation, false},
 		{"GET", b + "/users/{user_id}/upsell", s.handleUpsell, false},
 	}

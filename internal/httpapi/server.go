@@ -47,6 +47,8 @@ type Server struct {
 	Events    tenantd.EventService
 	DryRun    tenantd.DryRunService
 	Locations tenantd.LocationService
+	// MFA manages multi-factor authentication.
+	MFA tenantd.MFAService
 	// DefaultIDP sets tenants' default identity providers.
 	DefaultIDP tenantd.DefaultIDPService
 	// Registrations holds agent registration tokens.

@@ -77,7 +77,7 @@ func userOut(u *tenantd.User) *userJSON {
 		DeletedAt: wtp(u.DeletedAt), Language: u.Language, BusinessTypes: nonNil(u.BusinessTypes),
 		Notifications: nonNil(u.Notifications), IDPID: u.IDPID, ExternalID: u.ExternalID, OriginID: u.OriginID,
 		OriginExternalID: u.OriginExternalID, DisableAfter: wtp(u.DisableAfter), PersonalTenantID: u.PersonalTenantID,
-		MFAStatus: u.MFAStatus, SessionMFAStatus: "passed_or_not_required", DeliveryChannel: "email",
+		MFAStatus: u.MFAStatus, SessionMFAStatus: sessionMFAStatus(u.MFAStatus), DeliveryChannel: "email",
 		TermsAccepted: u.TermsAccepted, AccessPolicies: policiesOut(u.AccessPolicies),
 	}
 }
@@ -572,4 +572,15 @@ func requiredPassword(o optString) (string, error) {
 		return "", fieldError("password", "is required")
 	}
 	return *o.V, tenantd.ValidatePassword(*o.V)
+}
+
+// sessionMFAStatus tells whether the user still owes a second factor: a
+// user whose MFA is in force without an enrolled TOTP must enrol at its
+// next sign-in; every token or session of a user was issued after its
+// second factor passed, or needed none.
+func sessionMFAStatus(mfa string) string {
+	if mfa == tenantd.MFASetupRequired {
+		return "required"
+	}
+	return "passed_or_not_required"
 }

@@ -170,6 +170,9 @@ func (db *DB) CreateUser(ctx context.Context, c *tenantd.UserCreate) (*tenantd.U
 		if err := insertUser(ctx, tx, u); err != nil {
 			return nil, err
 		}
+		if u.MFAStatus, err = newUserMFAStatus(ctx, tx, u.ID, t.Path); err != nil {
+			return nil, err
+		}
 		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectUser, objectID: u.ID,
 			action: tenantd.ActionCreate, after: userState(u)}); err != nil {
 			return nil, err

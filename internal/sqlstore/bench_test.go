@@ -12,10 +12,11 @@ import (
 // subtreeFixture is a store holding a partner with n descendants
 // (customers of 99 units each) and a lone customer, the baseline.
 type subtreeFixture struct {
-	db      *sqlstore.DB
-	sys     context.Context
-	partner string
-	leaf    string
+	db       *sqlstore.DB
+	sys      context.Context
+	partner  string
+	leaf     string
+	customer string // a customer of the partner
 }
 
 func newSubtreeFixture(b *testing.B, db *sqlstore.DB, n int) *subtreeFixture {
@@ -36,15 +37,53 @@ func newSubtreeFixture(b *testing.B, db *sqlstore.DB, n int) *subtreeFixture {
 	}
 	f.partner = create(root.ID, tenantd.KindPartner, "partner")
 	f.leaf = create(root.ID, tenantd.KindCustomer, "leaf")
-	for made, c := 0, 0; made < n; c++ {
-		cust := create(f.partner, tenantd.KindCustomer, fmt.Sprintf("c%d", c))
-		made++
-		for u := 0; u < 99 && made < n; u++ {
-			create(cust, tenantd.KindUnit, fmt.Sprintf("u%d", u))
-			made++
-		}
+	var customers []*tenantd.TenantCreate
+	for c := 0; c*100 < n; c++ {
+		customers = append(customers, &tenantd.TenantCreate{Name: fmt.Sprintf("c%d", c), ParentID: f.partner, Kind: tenantd.KindCustomer})
 	}
+	made, err := db.CreateTenants(f.sys, customers)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var units []*tenantd.TenantCreate
+	for i := 0; len(made)+len(units) < n; i++ {
+		units = append(units, &tenantd.TenantCreate{Name: fmt.Sprintf("u%d", i), ParentID: made[i/99%len(made)].ID, Kind: tenantd.KindUnit})
+	}
+	if _, err := db.CreateTenants(f.sys, units); err != nil {
+		b.Fatal(err)
+	}
+	f.customer = units[len(units)-1].ParentID
 	return f
+}
+
+// BenchmarkAuthenticateToken checks the token of a partner's client
+// narrowed to a customer: a token seen before at the same authentication
+// epoch (one read of the epoch), and a token not seen before (the client,
+// revocation, the narrowed tenant and the chain of its ancestors).
+func BenchmarkAuthenticateToken(b *testing.B) {
+	f := newSubtreeFixture(b, openBenchStore(b), 1000)
+	c, err := f.db.CreateClient(f.sys, &tenantd.ClientCreate{Type: tenantd.ClientTypeAPI, TenantID: f.partner,
+		Data: []byte(`{}`), TokenEndpointAuthMethod: "client_secret_basic"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	claims := &tenantd.TokenClaims{ID: tenantd.NewID(), Subject: c.ID, Type: tenantd.PrincipalClient, TenantID: f.customer}
+	b.Run("seen", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := f.db.AuthenticateToken(context.Background(), claims); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		for b.Loop() {
+			fresh := *claims
+			fresh.ID = tenantd.NewID()
+			if _, err := f.db.AuthenticateToken(context.Background(), &fresh); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func (f *subtreeFixture) version(b *testing.B, id string) int64 {

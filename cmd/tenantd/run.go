@@ -120,6 +120,8 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newBootstrapCmd(),
 		a.newIssuerCmd(),
 		a.newVersionCmd(),
+		a.newBackupCmd(),
+		a.newRestoreCmd(),
 		a.newLoginCmd(),
 		a.newTenantsCmd(),
 	)

@@ -156,3 +156,31 @@ func FuzzPostUsersByUserIdSendActivationEmail(f *testing.F) {
 	fuzzRoute(f, "POST /api/2/users/{user_id}/send-activation-email")
 }
 func FuzzGetUsersByUserIdUpsell(f *testing.F) { fuzzRoute(f, "GET /api/2/users/{user_id}/upsell") }
+func FuzzGetIdpExternalLogin(f *testing.F)    { fuzzRoute(f, "GET /api/2/idp/external-login") }
+func FuzzGetAccountsForgotLink(f *testing.F)  { fuzzRoute(f, "GET /api/2/accounts/forgot_link") }
+func FuzzGetRegistrationTokens(f *testing.F)  { fuzzRoute(f, "GET /api/2/registration_tokens") }
+func FuzzPostRegistrationTokens(f *testing.F) {
+	fuzzRoute(f, "POST /api/2/registration_tokens")
+}
+func FuzzDeleteRegistrationTokensByTokenId(f *testing.F) {
+	fuzzRoute(f, "DELETE /api/2/registration_tokens/{token_id}")
+}
+func FuzzGetTenantsByTenantIdRegistrationTokens(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/tenants/{tenant_id}/registration_tokens")
+}
+func FuzzPostTenantsByTenantIdRegistrationTokens(f *testing.F) {
+	fuzzRoute(f, "POST /api/2/tenants/{tenant_id}/registration_tokens")
+}
+func FuzzPutTenantsByTenantIdDefaultIdp(f *testing.F) {
+	fuzzRoute(f, "PUT /api/2/tenants/{tenant_id}/default_idp")
+}
+func FuzzGetTenantsByTenantIdMfaStatus(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/tenants/{tenant_id}/mfa/status")
+}
+func FuzzPutTenantsByTenantIdMfaStatus(f *testing.F) {
+	fuzzRoute(f, "PUT /api/2/tenants/{tenant_id}/mfa/status")
+}
+func FuzzPostUsersCheckPassword(f *testing.F) { fuzzRoute(f, "POST /api/2/users/check_password") }
+func FuzzPutUsersByUserIdMfaStatus(f *testing.F) {
+	fuzzRoute(f, "PUT /api/2/users/{user_id}/mfa/status")
+}

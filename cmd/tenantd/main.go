@@ -4,6 +4,10 @@
 //	tenantd serve      run the API server
 //	tenantd migrate    apply the store's schema migrations
 //	tenantd bootstrap  create a root API client and print its credentials
+//	tenantd issuer     show or change the token issuer the store's instances share
+//	tenantd backup     copy the SQLite store to a file while it serves
+//	tenantd restore    restore the SQLite store from a backup
+//	tenantd version    print the version, commit and build details
 //
 // Every flag of the server commands has an environment variable of the same
 // name in upper case with a TENANTD_ prefix (--addr is TENANTD_ADDR); a flag

@@ -30,6 +30,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/tenantd/tenantd/internal/pgtest"
 	"github.com/tenantd/tenantd/internal/sqlstore"
 )
 
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.clients, "clients", 16, "concurrent clients")
 	fs.StringVar(&c.tenantd, "tenantd", "", "tenantd binary (default: built from this module)")
 	fs.StringVar(&c.ops, "phases", "read,write,mix", "measurements to run: read, write, mix")
+	throwaway := fs.Bool("pg", false, "measure on a throw-away PostgreSQL server started for the run (PostgreSQL server binaries found by pg_config --bindir), seeded anew")
 	serveRawDSN := fs.String("serve-raw", "", "run only the raw baseline server on this store, printing its URL (the harness starts itself so)")
 	fs.IntVar(&c.rounds, "rounds", 5, "alternating rounds of baseline and tenantd the read and write measurements are split into")
 	if err := fs.Parse(args); err != nil {
@@ -85,7 +87,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	dsn, seedPath := filepath.Join(c.data, "tenantd.db"), filepath.Join(c.data, fmt.Sprintf("seed-sqlite-%d.json", c.tenants))
-	if c.dbURL != "" {
+	if *throwaway {
+		cluster, err := pgtest.Start(ctx)
+		if err != nil {
+			return fmt.Errorf("start postgres: %w", err)
+		}
+		defer func() { _ = cluster.Stop() }()
+		if c.dbURL, err = cluster.CreateDatabase(ctx); err != nil {
+			return err
+		}
+		dsn, seedPath = c.dbURL, filepath.Join(c.data, fmt.Sprintf("seed-throwaway-%d.json", time.Now().UnixNano()))
+		defer os.Remove(seedPath)
+	} else if c.dbURL != "" {
 		dsn, seedPath = c.dbURL, filepath.Join(c.data, fmt.Sprintf("seed-postgres-%d.json", c.tenants))
 	}
 	s, err := prepareStore(ctx, dsn, seedPath, c.tenants, logf)

@@ -448,8 +448,10 @@ func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := tenantd.NewContextWithPrincipal(context.Background(), &tenantd.Principal{Type: tenantd.PrincipalSystem, ID: "system",
 		TenantID: e.ids["root"], TenantPath: "/" + e.ids["root"] + "/"})
-	var b strings.Builder
-	var after *tenantd.TenantCursor
+	var (
+		b     strings.Builder
+		after *tenantd.TenantCursor
+	)
 	for {
 		page, err := e.db.FindTenants(ctx, tenantd.TenantFilter{SubtreeRootID: ptr(e.ids["root"]), AllowDeleted: true, After: after})
 		if err != nil {
@@ -462,6 +464,40 @@ func (e *env) snapshot() string {
 			break
 		}
 	}
+	// Locations and infrastructure: those every tenant may use, which
+	// together are all of them.
+	var locIDs []string
+	seen := map[string]bool{}
+	for _, id := range e.tenantIDs(ctx) {
+		ids, err := e.db.TenantLocations(ctx, id)
+		if err != nil {
+			continue // a deleted tenant
+		}
+		for _, l := range ids {
+			if !seen[l] {
+				seen[l] = true
+				locIDs = append(locIDs, l)
+			}
+		}
+	}
+	locs, err := e.db.FindLocations(ctx, locIDs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, l := range locs {
+		fmt.Fprintf(&b, "%+v\n", *l)
+		infraIDs, err := e.db.LocationInfra(ctx, l.ID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		infras, err := e.db.FindInfras(ctx, infraIDs)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, x := range infras {
+			fmt.Fprintf(&b, "%+v %v %v %v\n", *x, deref(x.ContentURL), deref(x.ContentMobileURL), deref(x.BackendType))
+		}
+	}
 	clients, err := e.db.FindClients(ctx, tenantd.ClientFilter{AllowDeleted: true})
 	if err != nil {
 		e.t.Fatal(err)
@@ -471,4 +507,31 @@ func (e *env) snapshot() string {
 		fmt.Fprintf(&b, "%+v\n", *c)
 	}
 	return b.String()
+}
+
+// tenantIDs returns the ids of every tenant of the env's store.
+func (e *env) tenantIDs(ctx context.Context) []string {
+	var (
+		ids   []string
+		after *tenantd.TenantCursor
+	)
+	for {
+		page, err := e.db.FindTenants(ctx, tenantd.TenantFilter{SubtreeRootID: ptr(e.ids["root"]), After: after})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, tn := range page.Items {
+			ids = append(ids, tn.ID)
+		}
+		if after = page.Next; after == nil {
+			return ids
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }

@@ -184,3 +184,25 @@ func FuzzPostUsersCheckPassword(f *testing.F) { fuzzRoute(f, "POST /api/2/users/
 func FuzzPutUsersByUserIdMfaStatus(f *testing.F) {
 	fuzzRoute(f, "PUT /api/2/users/{user_id}/mfa/status")
 }
+func FuzzGetLocations(f *testing.F)  { fuzzRoute(f, "GET /api/2/locations") }
+func FuzzPostLocations(f *testing.F) { fuzzRoute(f, "POST /api/2/locations") }
+func FuzzGetLocationsByLocationId(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/locations/{location_id}")
+}
+func FuzzPutLocationsByLocationId(f *testing.F) {
+	fuzzRoute(f, "PUT /api/2/locations/{location_id}")
+}
+func FuzzDeleteLocationsByLocationId(f *testing.F) {
+	fuzzRoute(f, "DELETE /api/2/locations/{location_id}")
+}
+func FuzzGetLocationsByLocationIdInfra(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/locations/{location_id}/infra")
+}
+func FuzzGetTenantsByTenantIdLocations(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/tenants/{tenant_id}/locations")
+}
+func FuzzGetInfra(f *testing.F)             { fuzzRoute(f, "GET /api/2/infra") }
+func FuzzPostInfra(f *testing.F)            { fuzzRoute(f, "POST /api/2/infra") }
+func FuzzGetInfraByInfraId(f *testing.F)    { fuzzRoute(f, "GET /api/2/infra/{infra_id}") }
+func FuzzPutInfraByInfraId(f *testing.F)    { fuzzRoute(f, "PUT /api/2/infra/{infra_id}") }
+func FuzzDeleteInfraByInfraId(f *testing.F) { fuzzRoute(f, "DELETE /api/2/infra/{infra_id}") }

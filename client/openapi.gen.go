@@ -4588,10 +4588,10 @@ type FetchTenantsBatchParams struct {
 	// WithContacts Fill each item's contacts (otherwise empty).
 	WithContacts *bool `form:"with_contacts,omitempty" json:"with_contacts,omitempty"`
 
-	// WithOfferingItems Fill each item's offering_items (otherwise empty).
+	// WithOfferingItems Fill each item's offering_items with the tenant's items not of type infra (otherwise empty).
 	WithOfferingItems *bool `form:"with_offering_items,omitempty" json:"with_offering_items,omitempty"`
 
-	// WithInfraOfferingItems Include the offering items of type infra.
+	// WithInfraOfferingItems Fill each item's offering_items with the tenant's items of type infra, alone or with with_offering_items.
 	WithInfraOfferingItems *bool `form:"with_infra_offering_items,omitempty" json:"with_infra_offering_items,omitempty"`
 
 	// ExpandOfferingItems Fill each item's offering_items, as with_offering_items.

@@ -227,3 +227,37 @@ func TestInfraOfferingItems(t *testing.T) {
 		{name: "bind to a number", setup: withInfraItems, method: "PUT", path: items, as: "padminA", body: put(`7`), status: 400},
 	})
 }
+
+func TestTenantBatchOfferingItems(t *testing.T) {
+	batch := "/api/2/tenants?uuids={customerA}"
+	count := func(want int) func(t *testing.T, e *env, got map[string]any) {
+		return func(t *testing.T, e *env, got map[string]any) {
+			items := got["items"].([]any)[0].(map[string]any)["offering_items"].([]any)
+			infra := 0
+			for _, it := range items {
+				if it.(map[string]any)["type"] == "infra" {
+					infra++
+				}
+			}
+			if want >= 0 && infra != want {
+				t.Errorf("%d infra items, want %d", infra, want)
+			}
+			if want == 0 && len(items) == 0 {
+				t.Errorf("no offering items")
+			}
+			if want > 0 && infra != len(items) {
+				t.Errorf("%d of %d items are infra items, want all", infra, len(items))
+			}
+		}
+	}
+	run(t, []scenario{
+		{name: "without items", setup: withBackup, method: "GET", path: batch, as: "padminA", status: 200, want: []string{`"offering_items":[]`}},
+		{name: "with items", setup: withBackup, method: "GET", path: batch + "&with_offering_items=true", as: "padminA", status: 200,
+			want: []string{`"name":"pw_base_servers"`}, absent: []string{`"type":"infra"`}, check: count(0)},
+		{name: "with infra items", setup: withBackup, method: "GET", path: batch + "&with_infra_offering_items=true&lod=stamps", as: "padminA", status: 200,
+			want: []string{`"name":"pw_base_storage"`, `"infra_id":"` + platformStorage + `"`}, absent: []string{`"name":"pw_base_servers"`}, check: count(1)},
+		{name: "with both", setup: withBackup, method: "GET", path: batch + "&with_offering_items=1&with_infra_offering_items=true", as: "padminA", status: 200,
+			want: []string{`"name":"pw_base_servers"`, `"name":"pw_base_storage"`}},
+		{name: "with a bad flag", method: "GET", path: batch + "&with_infra_offering_items=perhaps", as: "padminA", status: 400},
+	})
+}

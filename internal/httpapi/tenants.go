@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -362,6 +364,8 @@ type batchQuery struct {
 	UpdatedSince  *time.Time `json:"since,omitempty"`
 	AllowDeleted  bool       `json:"deleted,omitempty"`
 	WithContacts  bool       `json:"contacts,omitempty"`
+	WithItems     bool       `json:"items,omitempty"`
+	WithInfra     bool       `json:"infra,omitempty"`
 	LOD           string     `json:"lod,omitempty"`
 	Limit         int        `json:"limit,omitempty"`
 
@@ -401,7 +405,13 @@ func parseBatchQuery(r *http.Request) (batchQuery, error) {
 	if q.WithContacts, err = boolParam(r, "with_contacts"); err != nil {
 		return q, err
 	}
-	for _, name := range []string{"with_offering_items", "with_infra_offering_items", "expand_offering_items", "include_relative_path"} {
+	if q.WithItems, err = boolParam(r, "with_offering_items"); err != nil {
+		return q, err
+	}
+	if q.WithInfra, err = boolParam(r, "with_infra_offering_items"); err != nil {
+		return q, err
+	}
+	for _, name := range []string{"expand_offering_items", "include_relative_path"} {
 		if _, err := boolParam(r, name); err != nil {
 			return q, err
 		}
@@ -432,6 +442,11 @@ func (s *Server) handleTenantBatch(w http.ResponseWriter, r *http.Request) error
 		v, err := tenantAtLOD(t, q.LOD, q.WithContacts)
 		if err != nil {
 			return err
+		}
+		if q.WithItems || q.WithInfra {
+			if v["offering_items"], err = s.tenantItemsJSON(r, t, q.WithItems, q.WithInfra); err != nil {
+				return err
+			}
 		}
 		items = append(items, v)
 	}
@@ -491,3 +506,26 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// tenantItemsJSON renders the offering items of a tenant of a batch
+// listing: those of type infra with infra, the others with items. A deleted
+// tenant has none.
+func (s *Server) tenantItemsJSON(r *http.Request, t *tenantd.Tenant, items, infra bool) (json.RawMessage, error) {
+	out := []offeringItemJSON{}
+	if t.DeletedAt == nil {
+		all, err := s.Offerings.OfferingItems(r.Context(), t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range all {
+			if (it.Type == tenantd.ItemInfra && infra) || (it.Type != tenantd.ItemInfra && items) {
+				out = append(out, itemOut(it))
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode offering items: %w", err)
+	}
+	return b, nil
+}

@@ -235,7 +235,7 @@ var lodFields = map[string][]string{
 
 // tenantAtLOD renders a tenant of a batch listing at a level of detail; every
 // level carries offering_items.
-func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (any, error) {
+func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (map[string]json.RawMessage, error) {
 	out, err := pick(tenantOut(t, withContacts), lodFields[lod])
 	if err != nil {
 		return nil, err

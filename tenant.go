@@ -76,6 +76,23 @@ type Tenant struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	DeletedAt *time.Time
+
+	// AncestorView is set on a tenant read by a principal whose home lies
+	// below it: only the fields of AncestorFields are set, the others are
+	// zero (see AsAncestorView).
+	AncestorView bool
+}
+
+// AncestorFields are the wire fields of a tenant a principal reads on its
+// chain of ancestors: enough to walk up to the root and name each tenant,
+// nothing of its contacts, users, settings, secrets or other children.
+var AncestorFields = []string{"id", "parent_id", "name", "kind", "enabled", "version", "created_at", "updated_at", "deleted_at"}
+
+// AsAncestorView returns the view of t a principal below it may read: the
+// fields of AncestorFields and the path, everything else zero.
+func (t *Tenant) AsAncestorView() *Tenant {
+	return &Tenant{ID: t.ID, ParentID: t.ParentID, Kind: t.Kind, Name: t.Name, Path: t.Path, Version: t.Version,
+		Enabled: t.Enabled, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, DeletedAt: t.DeletedAt, AncestorView: true}
 }
 
 // UpdateLock, when enabled, lets only principals of the owner tenant update

@@ -50,6 +50,11 @@ func StrictlyBelow(p, root string) bool { return InSubtree(p, root) && len(p) > 
 // CanSee reports whether the principal may read the tenant with path p.
 func (pr *Principal) CanSee(p string) bool { return InSubtree(p, pr.TenantPath) }
 
+// IsBelow reports whether the principal's home tenant lies strictly below
+// the tenant with path p: p is on the principal's chain of ancestors, which
+// it may read in part (Tenant.AsAncestorView) and never change.
+func (pr *Principal) IsBelow(p string) bool { return StrictlyBelow(pr.TenantPath, p) }
+
 // IsStrictAncestorOf reports whether the principal's home tenant is a strict
 // ancestor of the tenant with path p: only then may the principal change the
 // tenant's enabled flag, parent, deletion, offering items, edition and pricing.

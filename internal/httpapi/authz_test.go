@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -200,8 +202,9 @@ var authzMatrix = map[string]authzCase{
 	"POST /api/2/tenants": {path: "/api/2/tenants", body: `{"name":"unitNew","parent_id":"{customerA}","kind":"unit"}`,
 		want: authzWant{"root": 201, "padminA": 201, "padminB": 403, "cadmin": 201, "uadmin": 403, "readonly": 403, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	// customerA is on unitA's chain of ancestors: its admin reads it.
 	"GET /api/2/tenants/{tenant_id}": {path: "/api/2/tenants/{customerA}",
-		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 404, "readonly": 200, "backup": 403,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 	// Suspending customerA: only from above it, so not by its own admin.
 	"PUT /api/2/tenants/{tenant_id}": {path: "/api/2/tenants/{customerA}", setup: authzTenantVersion("customerA"),
@@ -806,4 +809,168 @@ func authzRegToken(t *testing.T, e *env) {
 	got := e.json("POST", "/api/2/tenants/{customerA}/registration_tokens", "root",
 		`{"expires_in":3600,"scopes":["urn:acronis.com:tenant-id:{customerA}:backup_agent_admin"]}`, 200)
 	e.ids["rt"] = itoa(got["id"])
+}
+
+// authzAncestors holds requests on tenants of the principals' chains of
+// ancestors (root above every partner; partnerA above customerA's
+// principals; customerA above unitA's) and the status each principal must
+// get. An ancestor's record is readable by id, alone or in a batch, by
+// whoever may read; nothing else of it is: its children, its other
+// branches, its users and items answer 404, and every change 403, as
+// outside the subtree.
+var authzAncestors = map[string]struct {
+	method, path, body string
+	setup              func(t *testing.T, e *env)
+	want               authzWant
+}{
+	"read the partner": {method: "GET", path: "/api/2/tenants/{partnerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"read the root": {method: "GET", path: "/api/2/tenants/{root}?embed_path=true",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"batch of the chain": {method: "GET", path: "/api/2/tenants?uuids={root},{partnerA},{customerA}&lod=full&with_contacts=true",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"rename the partner": {method: "PUT", path: "/api/2/tenants/{partnerA}", setup: authzTenantVersion("partnerA"),
+		body: `{"version":{partnerA.version},"name":"renamed"}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"rename the customer": {method: "PUT", path: "/api/2/tenants/{customerA}", setup: authzTenantVersion("customerA"),
+		body: `{"version":{customerA.version},"name":"renamed"}`,
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"delete the root": {method: "DELETE", path: "/api/2/tenants/{root}?version={root.version}", setup: authzTenantVersion("root"),
+		want: authzWant{"root": 403, "padminA": 403, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"create under the root": {method: "POST", path: "/api/2/tenants", body: `{"name":"partnerNew","parent_id":"{root}","kind":"partner"}`,
+		want: authzWant{"root": 201, "padminA": 403, "padminB": 403, "cadmin": 403, "uadmin": 403, "readonly": 403, "backup": 403,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"the root's children": {method: "GET", path: "/api/2/tenants/{root}/children",
+		want: authzWant{"root": 200, "padminA": 404, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"the root's children by batch": {method: "GET", path: "/api/2/tenants?parent_id={root}",
+		want: authzWant{"root": 200, "padminA": 404, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"the partner's subtree": {method: "GET", path: "/api/2/tenants?subtree_root_id={partnerA}",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"the partner's users": {method: "GET", path: "/api/2/tenants/{partnerA}/users",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"the partner's offering items": {method: "GET", path: "/api/2/tenants/{partnerA}/offering_items",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"search from the partner": {method: "GET", path: "/api/2/search?tenant={partnerA}&text=a",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 404, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"another branch": {method: "GET", path: "/api/2/tenants/{customerB}",
+		want: authzWant{"root": 200, "padminA": 404, "padminB": 200, "cadmin": 404, "uadmin": 404, "readonly": 404, "backup": 404,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+}
+
+func TestAuthorizationAncestors(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			t.Parallel()
+			for _, name := range slices.Sorted(maps.Keys(authzAncestors)) {
+				r := authzAncestors[name]
+				t.Run(name, func(t *testing.T) {
+					for _, p := range authzPrincipals {
+						if _, ok := r.want[p]; !ok {
+							t.Fatalf("%s lacks principal %q", name, p)
+						}
+						e := store.env(t)
+						if r.setup != nil {
+							r.setup(t, e)
+						}
+						authzCell(t, e, r.method, authzCase{path: r.path, body: r.body, want: r.want}, p, r.method != http.MethodGet)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestAncestorWalk walks, as the API client of a partner two levels down,
+// from its tenant up through parent_id to the root, reading each ancestor
+// by id and by batch, and checks that an ancestor shows its ancestor view
+// only.
+func TestAncestorWalk(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			t.Parallel()
+			e := store.env(t)
+			sub := e.json("POST", "/api/2/tenants", "root", `{"name":"subA","parent_id":"{partnerA}","kind":"partner",
+				"contact":{"email":"secret@example.com","firstname":"Private"},"customer_id":"CUST-1","internal_tag":"hidden"}`, 201)
+			e.ids["subA"] = sub["id"].(string)
+			hostileClient(t, e, "subClient", "subA")
+			// Contact data and tags above the client that must not show.
+			v := authzVersion(t, e.json("GET", "/api/2/tenants/{partnerA}", "root", "", 200))
+			e.json("PUT", "/api/2/tenants/{partnerA}", "root", `{"version":`+v+`,"internal_tag":"partner-secret","customer_id":"P-42",
+				"contact":{"email":"boss@example.com","firstname":"Boss","phone":"555"}}`, 200)
+
+			id := e.ids["subA"]
+			chain := []string{}
+			for step := 0; ; step++ {
+				if step > 10 {
+					t.Fatalf("no root after %d steps: %v", step, chain)
+				}
+				batch := e.json("GET", "/api/2/tenants?uuids="+id, "subClient", "", 200)
+				items, _ := batch["items"].([]any)
+				if len(items) != 1 {
+					t.Fatalf("batch of %s: %d items, want 1", id, len(items))
+				}
+				one := e.json("GET", "/api/2/tenants/"+id+"?embed_path=true", "subClient", "", 200)
+				if step > 0 {
+					for what, obj := range map[string]map[string]any{"by id": one, "in a batch": items[0].(map[string]any)} {
+						keys := slices.Sorted(maps.Keys(obj))
+						want := slices.Sorted(slices.Values(tenantd.AncestorFields))
+						if what == "in a batch" {
+							want = slices.Sorted(slices.Values(append([]string{"offering_items"}, tenantd.AncestorFields...)))
+						}
+						if !slices.Equal(keys, want) {
+							t.Errorf("ancestor %s %s shows %v, want %v", id, what, keys, want)
+						}
+						b, _ := json.Marshal(obj)
+						for _, secret := range []string{"boss@example.com", "Boss", "555", "partner-secret", "P-42", "secret@example.com"} {
+							if strings.Contains(string(b), secret) {
+								t.Errorf("ancestor %s %s leaks %q: %s", id, what, secret, b)
+							}
+						}
+					}
+				}
+				chain = append(chain, one["name"].(string))
+				parent := one["parent_id"].(string)
+				if parent == id {
+					break
+				}
+				// Read-only: the client changes nothing above it.
+				if step > 0 {
+					if status, b := e.do("PUT", "/api/2/tenants/"+id, "subClient", `{"version":`+authzVersion(t, one)+`,"name":"x"}`, nil); status != 403 {
+						t.Errorf("rename ancestor %s: %d %s, want 403", id, status, b)
+					}
+				}
+				id = parent
+			}
+			if want := []string{"subA", "partnerA", "Root"}; !slices.Equal(chain, want) {
+				t.Errorf("walked %v, want %v", chain, want)
+			}
+			// The sibling partner stays out of sight.
+			if status, b := e.do("GET", "/api/2/tenants/{partnerB}", "subClient", "", nil); status != 404 {
+				t.Errorf("the sibling partner: %d %s, want 404", status, b)
+			}
+			batch := e.json("GET", "/api/2/tenants?uuids={partnerB},{customerB},{customerA}", "subClient", "", 200)
+			if items, _ := batch["items"].([]any); len(items) != 0 {
+				t.Errorf("batch of other branches: %v, want none", items)
+			}
+			// An ancestor is no scope a token may be narrowed to.
+			status, _, b := authzDo(t, e, "POST", "/api/2/idp/token", "",
+				"grant_type=client_credentials&client_id="+e.ids["client:subClient"]+"&client_secret="+url.QueryEscape(e.secret["subClient"])+
+					"&scope="+url.QueryEscape("urn:acronis.com:tenant-id:"+e.ids["partnerA"]), authzForm)
+			if status != 403 {
+				t.Errorf("token narrowed to an ancestor: %d %s, want 403", status, b)
+			}
+		})
+	}
 }

@@ -212,7 +212,8 @@ func (s *Server) narrow(r *http.Request, p *tenantd.Principal) (tenantID, scope 
 			return "", "", &oauthError{http.StatusBadRequest, "invalid_scope", "a user's token cannot be narrowed to a tenant"}
 		}
 		t, err := s.Tenants.FindTenantByID(tenantd.NewContextWithPrincipal(r.Context(), p), id, false)
-		if err != nil {
+		// An ancestor is readable, but never a scope: the token would act above its client.
+		if err != nil || t.AncestorView {
 			return "", "", &oauthError{http.StatusForbidden, "access_denied", "the scope's tenant is not in the client's subtree"}
 		}
 		tenantID, scope = t.ID, sc

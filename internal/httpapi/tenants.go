@@ -227,6 +227,16 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if t.AncestorView {
+		// An ancestor shows its ancestor view only, and no path: the path
+		// runs from the caller's home down, and an ancestor lies above it.
+		v, err := pick(tenantOut(t, false), tenantd.AncestorFields)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, v)
+		return nil
+	}
 	out := tenantOut(t, false)
 	if embedPath {
 		path, err := s.Tenants.TenantPath(r.Context(), id)
@@ -443,7 +453,7 @@ func (s *Server) handleTenantBatch(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		if q.WithItems || q.WithInfra {
+		if (q.WithItems || q.WithInfra) && !t.AncestorView { // an ancestor's items stay hidden
 			if v["offering_items"], err = s.tenantItemsJSON(r, t, q.WithItems, q.WithInfra); err != nil {
 				return err
 			}

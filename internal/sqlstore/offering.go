@@ -201,16 +201,9 @@ func (db *DB) SetOfferingItems(ctx context.Context, tenantID string, changes []t
 		if err != nil {
 			return nil, err
 		}
-		// Recorded before the edition check: a change the check refuses
-		// rolls back with its event.
 		if err := audit(ctx, tx, change{tenantID: t.ID, path: t.Path, objectType: tenantd.ObjectOfferingItems, objectID: t.ID,
 			action: tenantd.ActionUpdate, before: changedItemsState(current, changes), after: changedItemsState(items, changes)}); err != nil {
 			return nil, err
-		}
-		if t.Kind == tenantd.KindCustomer || t.Kind == tenantd.KindUnit {
-			if err := db.checkOneEdition(items); err != nil {
-				return nil, err
-			}
 		}
 		return items, nil
 	})
@@ -297,25 +290,6 @@ func turnOffBelow(ctx context.Context, tx *Tx, t *tenantd.Tenant, app, name stri
 		AND tenant_id IN (SELECT id FROM tenants WHERE path > ? AND path < ?)`, micros(tx.now), app, name, t.Path, subtreeUpper(t.Path))
 	if err != nil {
 		return fmt.Errorf("turn item off below: %w", err)
-	}
-	return nil
-}
-
-// checkOneEdition refuses items of two editions of one service on at once
-// in a customer or unit, which uses one edition at a time and changes it
-// with an edition switch. Partners and folders may offer several editions
-// to their customers.
-func (db *DB) checkOneEdition(items []tenantd.OfferingItem) error {
-	on := map[string]string{}
-	for _, it := range items {
-		if it.Status != 1 || it.Edition == "" {
-			continue
-		}
-		if e, ok := on[it.ApplicationID]; ok && e != it.Edition {
-			return tenantd.Errorf(tenantd.EINVALID, "items of editions %s and %s of application %s cannot be on together; switch editions with PUT /tenants/{id}/edition",
-				e, it.Edition, it.ApplicationID)
-		}
-		on[it.ApplicationID] = it.Edition
 	}
 	return nil
 }

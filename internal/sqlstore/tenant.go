@@ -319,8 +319,30 @@ func (db *DB) FindTenantByID(ctx context.Context, id string, allowDeleted bool) 
 		return nil, err
 	}
 	return read(ctx, db, func(tx *Tx) (*tenantd.Tenant, error) {
-		return visibleTenant(ctx, tx, p, id, allowDeleted)
+		return readableTenant(ctx, tx, p, id, allowDeleted)
 	})
+}
+
+// readableTenant is visibleTenant that also answers the tenants on the
+// principal's chain of ancestors, in their ancestor view. Only the reads of
+// a tenant record (by id, and by id in a batch listing) see ancestors:
+// everything else about them — children, users, settings, offering items,
+// and every change — stays outside the principal's reach.
+func readableTenant(ctx context.Context, tx *Tx, p *tenantd.Principal, id string, allowDeleted bool) (*tenantd.Tenant, error) {
+	t, err := findTenant(ctx, tx, id, allowDeleted)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanSee(t.Path) && !p.IsBelow(t.Path) {
+		return nil, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s not found", id)
+	}
+	if err := p.RequireRead(); err != nil {
+		return nil, err
+	}
+	if p.IsBelow(t.Path) {
+		return t.AsAncestorView(), nil
+	}
+	return t, nil
 }
 
 // MaxBatchLimit is the most tenants one page of a batch listing holds.
@@ -348,6 +370,17 @@ func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd
 			if err := p.RequireRead(); err != nil {
 				return nil, err
 			}
+			// The subtree, or the chain of ancestors above it.
+			ancestors := tenantd.PathIDs(p.TenantPath)
+			ancestors = ancestors[:len(ancestors)-1]
+			scope := "(t.path >= ? AND t.path < ?)"
+			if len(ancestors) > 0 {
+				scope = "(" + scope + " OR t.id IN (" + placeholders(len(ancestors)) + "))"
+				for _, id := range ancestors {
+					args = append(args, id)
+				}
+			}
+			where = []string{scope}
 			where = append(where, "t.id IN ("+placeholders(len(f.IDs))+")")
 			for _, id := range f.IDs {
 				args = append(args, id)
@@ -390,6 +423,11 @@ func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd
 		items, err := queryTenants(ctx, tx, q, args...)
 		if err != nil {
 			return nil, err
+		}
+		for i, t := range items {
+			if p.IsBelow(t.Path) {
+				items[i] = t.AsAncestorView()
+			}
 		}
 		page := &tenantd.TenantPage{Items: items, Timestamp: ts}
 		if len(items) > limit {

@@ -159,8 +159,13 @@ func testOfferingItems(t *testing.T, f *fixture) {
 	if apps, _ := f.db.TenantApplications(sys, c.ID); len(apps) != 2 {
 		t.Errorf("enabling items did not bind the service: %v", apps)
 	}
-	_, err = f.db.SetOfferingItems(sys, c.ID, []tenantd.OfferingItemChange{{ApplicationID: app, Name: "pg_base_servers", Status: &on}})
-	wantKind(t, "items of two editions on a customer", err, tenantd.EINVALID, "")
+	// A customer holds items of several editions at once.
+	if _, err := f.db.SetOfferingItems(sys, c.ID, []tenantd.OfferingItemChange{{ApplicationID: app, Name: "pg_base_servers", Status: &on}}); err != nil {
+		t.Errorf("items of two editions on a customer: %v", err)
+	}
+	if items, _ := f.db.OfferingItems(sys, c.ID); itemsByName(items)["pg_base_servers"].Status != 1 || itemsByName(items)["pw_base_servers"].Status != 1 {
+		t.Errorf("items of two editions on a customer are not both on")
+	}
 	_, err = f.db.SetOfferingItems(as(c), c.ID, []tenantd.OfferingItemChange{{ApplicationID: app, Name: "pw_base_servers", Status: &on}})
 	wantKind(t, "a customer changes its own items", err, tenantd.EFORBIDDEN, "")
 	_, err = f.db.SetOfferingItems(sys, c.ID, []tenantd.OfferingItemChange{{ApplicationID: app, Name: "no_such_item", Status: &on}})

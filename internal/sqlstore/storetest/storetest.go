@@ -280,8 +280,17 @@ func testVisibility(t *testing.T, f *fixture) {
 	}
 	_, err := f.db.FindTenantByID(ctx, c2.ID, false)
 	wantKind(t, "read another partner's customer", err, tenantd.ENOTFOUND, "")
-	_, err = f.db.FindTenantByID(ctx, f.root.ID, false)
-	wantKind(t, "read the parent", err, tenantd.ENOTFOUND, "")
+	// The parent is on p1's chain of ancestors: readable, in its ancestor view.
+	if root, err := f.db.FindTenantByID(ctx, f.root.ID, false); err != nil {
+		t.Errorf("read the parent: %v", err)
+	} else if !root.AncestorView || root.ID != f.root.ID || root.ParentID != f.root.ID || root.Name != f.root.Name ||
+		root.DefaultIDPID != "" || root.Contact.ID != "" || root.HasChildren {
+		t.Errorf("the parent as p1 reads it: %+v, want its ancestor view", root)
+	}
+	_, err = f.db.TenantChildren(ctx, f.root.ID, false)
+	wantKind(t, "list the parent's children", err, tenantd.ENOTFOUND, "")
+	_, err = f.db.UpdateTenant(ctx, f.root.ID, &tenantd.TenantUpdate{Version: f.root.Version, Name: ptr("stolen")})
+	wantKind(t, "update the parent", err, tenantd.EFORBIDDEN, "")
 	_, err = f.db.CreateTenant(ctx, &tenantd.TenantCreate{Name: "x", ParentID: p2.ID, Kind: tenantd.KindCustomer})
 	wantKind(t, "create under another partner", err, tenantd.EFORBIDDEN, "")
 	_, err = f.db.UpdateTenant(ctx, c2.ID, &tenantd.TenantUpdate{Version: 1, Name: ptr("stolen")})
@@ -292,8 +301,9 @@ func testVisibility(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Items) != 1 || page.Items[0].ID != p1.ID {
-		t.Errorf("batch by ids as p1 returned %d items, want only p1", len(page.Items))
+	if len(page.Items) != 2 || page.Items[0].ID != f.root.ID || !page.Items[0].AncestorView ||
+		page.Items[1].ID != p1.ID || page.Items[1].AncestorView {
+		t.Errorf("batch by ids as p1 returned %d items, want the root's ancestor view and p1", len(page.Items))
 	}
 	_, err = f.db.FindTenants(ctx, tenantd.TenantFilter{SubtreeRootID: &p2.ID})
 	wantKind(t, "list another partner's subtree", err, tenantd.ENOTFOUND, "")

@@ -2,8 +2,8 @@ package tenantd
 
 // An edition is a way of selling a service: Cyber Protection per workload or
 // per gigabyte, the older Standard and Advanced; File Sync & Share per user
-// or per gigabyte. A tenant uses one edition of a service at a time, and
-// switching edition swaps its offering items for those of the new edition.
+// or per gigabyte. A tenant may hold the items of several
+// editions of a service; switching edition swaps them all for the new one's.
 //
 // Decisions, where the API leaves a choice:
 //   - Switching turns off every enabled item of another edition and turns on,
@@ -19,6 +19,9 @@ package tenantd
 //     context: the tenant would lose a workload type silently otherwise.
 //   - Switching to the edition the tenant already uses (no enabled item of
 //     another edition) changes nothing and warns of nothing.
+//   - On a tenant holding several editions, the items of every edition but
+//     the target go off, and the warnings are the union of those of each
+//     old edition to the target.
 //   - Unknown application, a service without editions, an unknown edition:
 //     EINVALID.
 //   - Warnings, in this order, are computed from the EditionDefs of the old

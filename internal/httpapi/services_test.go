@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/tenantd/tenantd"
@@ -150,6 +151,52 @@ func TestOfferingItems(t *testing.T) {
 		{name: "switch edition", setup: withBackup, method: "PUT", path: "/api/2/tenants/{customerA}/edition", as: "padminA",
 			body: `{"target_edition":"pck_per_gigabyte","application_id":"` + backupApp + `"}`, status: 200,
 			want: []string{`"warnings":["`, `"name":"pg_base_servers"`}},
+		// A partner enables on each child, partner or customer, every item
+		// of every edition it sells, in one PUT.
+		{name: "items of several editions on children", setup: withBackup, method: "POST", path: "/api/2/tenants", as: "padminA",
+			body: `{"name":"subPartner","parent_id":"{partnerA}","kind":"partner"}`, status: 201,
+			check: func(t *testing.T, e *env, got map[string]any) {
+				e.ids["subPartner"] = got["id"].(string)
+				for child, kind := range map[string]string{"customerA": "customer", "subPartner": "partner"} {
+					avail := e.json("GET", "/api/2/tenants/{partnerA}/offering_items/available_for_child?kind="+kind+"&edition=*", "padminA", "", 200)
+					body, _ := marshal(map[string]any{"offering_items": avail["items"]})
+					e.json("PUT", "/api/2/tenants/{"+child+"}/offering_items", "padminA", body, 200)
+					on := e.json("GET", "/api/2/tenants/{"+child+"}/offering_items?edition=*&status=1", "padminA", "", 200)
+					editions := map[any]bool{}
+					for _, it := range on["items"].([]any) {
+						editions[it.(map[string]any)["edition"]] = true
+					}
+					if !editions["pck_per_workload"] || !editions["pck_per_gigabyte"] {
+						t.Errorf("%s holds items of editions %v, want both pay-as-you-go editions", child, editions)
+					}
+				}
+			}},
+		// Switching a tenant that holds several editions leaves it with the
+		// target's items only.
+		{name: "switch from several editions", setup: withBackup, method: "GET", path: "/api/2/tenants/{partnerA}/offering_items/available_for_child?kind=customer&edition=*", as: "padminA", status: 200,
+			check: func(t *testing.T, e *env, got map[string]any) {
+				body, _ := marshal(map[string]any{"offering_items": got["items"]})
+				e.json("PUT", items, "padminA", body, 200)
+				dry := e.json("GET", "/api/2/tenants/{customerA}/edition?target_edition=pck_per_gigabyte&application_id="+backupApp, "padminA", "", 200)
+				sw := e.json("PUT", "/api/2/tenants/{customerA}/edition", "padminA", `{"target_edition":"pck_per_gigabyte","application_id":"`+backupApp+`"}`, 200)
+				if fmt.Sprint(dry["warnings"]) != fmt.Sprint(sw["warnings"]) || len(sw["warnings"].([]any)) == 0 {
+					t.Errorf("warnings: dry run %v, switch %v", dry["warnings"], sw["warnings"])
+				}
+				on := e.json("GET", items+"?edition=*&status=1", "padminA", "", 200)
+				n := 0
+				for _, it := range on["items"].([]any) {
+					m := it.(map[string]any)
+					if m["application_id"] == backupApp && m["edition"] != nil && m["edition"] != "pck_per_gigabyte" {
+						t.Errorf("item %s of edition %v is still on", m["name"], m["edition"])
+					}
+					if m["edition"] == "pck_per_gigabyte" {
+						n++
+					}
+				}
+				if n == 0 {
+					t.Errorf("no item of the target edition is on")
+				}
+			}},
 		{name: "own edition", setup: withBackup, method: "PUT", path: "/api/2/tenants/{customerA}/edition", as: "cadmin",
 			body: `{"target_edition":"pck_per_gigabyte","application_id":"` + backupApp + `"}`, status: 403},
 	})

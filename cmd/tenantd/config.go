@@ -71,6 +71,7 @@ type serveConfig struct {
 	publicURL       string
 	issuer          string
 	tokenAlg        string
+	fieldValidation string
 	retention       time.Duration
 	purgeInterval   time.Duration
 	smtpURL         string

@@ -45,6 +45,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.StringVar(&cfg.publicURL, "public-url", "", "URL clients reach tenantd at (default http://ADDR)")
 	fs.StringVar(&cfg.issuer, "issuer", "", "issuer of tokens, recorded in the store at its first start (default the store's, else the public URL); a different one later is refused")
 	fs.StringVar(&cfg.tokenAlg, "token-alg", auth.RS256, "token signing algorithm: RS256 or EdDSA")
+	fs.StringVar(&cfg.fieldValidation, "field-validation", string(httpapi.FieldsWarn), "what unknown fields in a request body do: warn (drop them, naming each in a Warning header), ignore (drop them) or strict (400)")
 	fs.DurationVar(&cfg.retention, "retention", sqlstore.DefaultRetention, "how long deleted tenants can be restored")
 	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
 	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://[user:pass@]host[:port][?from=addr] or smtps://...; without it e-mail goes to the log")
@@ -62,6 +63,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	stderr := a.stderr
 	if cfg.tokenAlg != auth.RS256 && cfg.tokenAlg != auth.EdDSA {
 		return fmt.Errorf("--token-alg must be %s or %s", auth.RS256, auth.EdDSA)
+	}
+	fields, err := httpapi.ParseFieldValidation(cfg.fieldValidation)
+	if err != nil {
+		return fmt.Errorf("--field-validation: %w", err)
 	}
 	log, err := cfg.log.logger(stderr)
 	if err != nil {
@@ -134,7 +139,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
 		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
-		Reports: db, DryRun: db, Registrations: db, DefaultIDP: db, MFA: db,
+		Reports: db, DryRun: db, Registrations: db, DefaultIDP: db, MFA: db, FieldValidation: fields,
 	}
 	var handler http.Handler = api.Handler()
 	var metricsLn net.Listener

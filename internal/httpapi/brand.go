@@ -84,6 +84,10 @@ func setOf(names []string) map[string]bool {
 	return m
 }
 
+func (*brandIn) knownField(k string) bool {
+	return k == "id" || k == "logotype" || brandStringSet[k] || brandFlagSet[k] || k == brandSMTPOverride || k == brandSMTPPort
+}
+
 func (b *brandIn) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {

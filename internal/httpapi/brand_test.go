@@ -266,8 +266,10 @@ func TestBrandPut(t *testing.T) {
 					t.Errorf("GET shows the password: %s", b)
 				}
 			}},
-		{name: "an unknown field", setup: brandAFields, method: "PUT", path: put, as: "root", body: `{"company_name":"X","favourite_colour":"red"}`, status: 400,
+		{name: "an unknown field, strictly", setup: brandAFields, method: "PUT", path: put + "&field_validation=strict", as: "root", body: `{"company_name":"X","favourite_colour":"red"}`, status: 400,
 			want: []string{"favourite_colour"}, check: brandUnchanged},
+		{name: "an unknown field", setup: brandAFields, method: "PUT", path: put, as: "root", body: `{"company_name":"X","favourite_colour":"red"}`, status: 200,
+			absent: []string{"favourite_colour"}, warn: []string{"favourite_colour"}},
 		{name: "a bad URL", setup: brandAFields, method: "PUT", path: put, as: "root", body: `{"upsell_url":"ftp://buy.example.com"}`, status: 400,
 			want: []string{"upsell_url"}, check: brandUnchanged},
 		{name: "a relative URL", setup: brandAFields, method: "PUT", path: put, as: "root", body: `{"home_url":"/home"}`, status: 400, check: brandUnchanged},

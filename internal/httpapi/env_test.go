@@ -386,6 +386,13 @@ func (e *env) do(method, path, as string, body string, header map[string]string)
 // doFull is do that also returns the response's Content-Type.
 func (e *env) doFull(method, path, as string, body string, header map[string]string) (int, string, []byte) {
 	e.t.Helper()
+	status, h, b := e.doResp(method, path, as, body, header)
+	return status, h.Get("Content-Type"), b
+}
+
+// doResp is do that also returns the response's header.
+func (e *env) doResp(method, path, as string, body string, header map[string]string) (int, http.Header, []byte) {
+	e.t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(e.expand(body))
@@ -422,7 +429,7 @@ func (e *env) doFull(method, path, as string, body string, header map[string]str
 		// with one read each.
 		e.t.Errorf("%s %s: the JSON body is not one line: %q", method, path, b)
 	}
-	return resp.StatusCode, ct, b
+	return resp.StatusCode, resp.Header, b
 }
 
 // json sends a request and decodes a JSON object answer, failing unless the

@@ -25,7 +25,7 @@ type flexInt struct {
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
-		return &json.UnmarshalTypeError{Value: "null", Type: int64Type}
+		return nil // null means absent
 	}
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
@@ -49,6 +49,8 @@ type flexBool struct {
 
 func (f *flexBool) UnmarshalJSON(b []byte) error {
 	switch string(b) {
+	case "null":
+		// null means absent
 	case "true", `"true"`:
 		f.V, f.Set = true, true
 	case "false", `"false"`:

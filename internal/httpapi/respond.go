@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/tenantd/tenantd"
@@ -120,9 +121,14 @@ func marshalJSON(v any) ([]byte, error) {
 
 // decode reads the JSON body of r into v. It refuses another media type,
 // a body over maxBodyBytes, one nesting deeper than maxJSONDepth, malformed
-// JSON, fields v does not know, values of the wrong type and anything after
-// the first value.
+// JSON, values of the wrong type and anything after the first value. Fields
+// v does not take are dropped and named in Warning headers, dropped
+// silently, or refused, as the request's field validation says.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	mode, err := fieldValidation(r)
+	if err != nil {
+		return err
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -136,6 +142,27 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := checkDepth(body, maxJSONDepth); err != nil {
 		return err
 	}
+	err = decodeStrict(body, v)
+	if mode == FieldsStrict || !isUnknownField(err) {
+		return err
+	}
+	clean, dropped, derr := dropUnknown(body, reflect.TypeOf(v))
+	if derr != nil {
+		return err
+	}
+	reflect.ValueOf(v).Elem().SetZero()
+	if err := decodeStrict(clean, v); err != nil {
+		return err
+	}
+	if mode == FieldsWarn {
+		warnUnknown(w, dropped)
+	}
+	return nil
+}
+
+// decodeStrict decodes the one JSON value of body into v, refusing fields
+// v does not take.
+func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -145,6 +172,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return tenantd.Errorf(tenantd.EINVALID, "the request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// isUnknownField tells whether err refuses a field the body's type does
+// not take.
+func isUnknownField(err error) bool {
+	return err != nil && tenantd.ErrorKind(err) == tenantd.EINVALID && strings.HasPrefix(tenantd.ErrorMessage(err), "unknown field ")
 }
 
 // checkDepth refuses JSON whose arrays and objects nest deeper than max,

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,6 +25,7 @@ type scenario struct {
 	status int
 	want   []string // substrings of the body
 	absent []string // substrings the body must not hold
+	warn   []string // fields the response's Warning headers must name as dropped, in order
 	check  func(t *testing.T, e *env, body map[string]any)
 }
 
@@ -41,7 +44,9 @@ func run(t *testing.T, scenarios []scenario) {
 						sc.setup(e)
 					}
 					before := e.snapshot()
-					status, contentType, body := e.doFull(sc.method, sc.path, sc.as, sc.body, sc.header)
+					status, header, body := e.doResp(sc.method, sc.path, sc.as, sc.body, sc.header)
+					contentType := header.Get("Content-Type")
+					checkWarnings(t, header, sc.warn)
 					if status != sc.status {
 						t.Fatalf("%s %s as %q: status %d, want %d; body: %s", sc.method, e.expand(sc.path), sc.as, status, sc.status, body)
 					}
@@ -104,3 +109,16 @@ func checkErrorBody(t *testing.T, obj map[string]any) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// checkWarnings checks that h names exactly the fields as dropped, one
+// Warning header each, in the form Kubernetes uses.
+func checkWarnings(t *testing.T, h http.Header, fields []string) {
+	t.Helper()
+	var want []string
+	for _, f := range fields {
+		want = append(want, "299 - "+strconv.Quote("unknown field "+strconv.Quote(f)))
+	}
+	if got := h.Values("Warning"); !slices.Equal(got, want) {
+		t.Errorf("Warning headers %q, want %q", got, want)
+	}
+}

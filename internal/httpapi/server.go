@@ -59,6 +59,10 @@ type Server struct {
 	// PublicURL is the URL clients reach tenantd at (scheme and host, no
 	// path); discovery documents point there.
 	PublicURL string
+	// FieldValidation is what a body's unknown fields do by default
+	// (FieldsWarn when empty); a request's field_validation parameter
+	// overrides it.
+	FieldValidation FieldValidation
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// Metrics, when set, counts requests and tokens.
@@ -86,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.method+" "+rt.path, s.adapt(named(rt.method+" "+rt.path, h)))
 	}
 	var handler http.Handler = s.notFound(mux)
+	handler = withFieldValidation(s.FieldValidation, handler)
 	handler = trimTrailingSlash(handler)
 	handler = s.logRequests(handler)
 	return handler

@@ -112,6 +112,12 @@ func TestOfferingItems(t *testing.T) {
 		{name: "a quota", setup: withBackup, method: "PUT", path: items, as: "padminA",
 			body: `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_servers","quota":{"value":5,"overage":1,"version":0}}]}`, status: 200,
 			want: []string{`"quota":{"value":5,"overage":1,"version":1`}},
+		{name: "a quota sent back in the list envelope as read", setup: withBackup, method: "PUT", path: items, as: "padminA",
+			body: `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_servers","quota":{"value":5,"overage":1,"version":0}}],` +
+				`"timestamp":"2026-12-07T10:00:00.000000+00:00","paging":{"cursors":{}}}`, status: 200,
+			want: []string{`"quota":{"value":5,"overage":1,"version":1`}, warn: []string{"paging", "timestamp"}},
+		{name: "the list envelope, strictly", setup: withBackup, method: "PUT", path: items + "?field_validation=strict", as: "padminA",
+			body: `{"offering_items":[],"timestamp":"2026-12-07T10:00:00.000000+00:00"}`, status: 400, want: []string{"timestamp"}},
 		{name: "a stale quota version", setup: withBackup, method: "PUT", path: items, as: "padminA",
 			body: `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_servers","quota":{"value":5,"overage":null,"version":42}}]}`, status: 426,
 			want: []string{`"code":"QuotaVersionConflict"`}},

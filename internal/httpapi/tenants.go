@@ -48,11 +48,9 @@ func requiredString(o optString, field string) (string, error) {
 	return *o.V, nil
 }
 
-// nonNullString checks an optional string field that may not be null.
+// nonNullString checks an optional string field that is not nullable: a
+// null for it means absent, as client code sends back what it read.
 func nonNullString(o optString, field string) (*string, error) {
-	if o.Set && o.V == nil {
-		return nil, fieldError(field, "must be a string, not null")
-	}
 	if o.V != nil && len(*o.V) > tenantd.MaxTextLength {
 		return nil, fieldError(field, "is longer than %d bytes", tenantd.MaxTextLength)
 	}

@@ -153,7 +153,7 @@ func TestUsageReport(t *testing.T) {
 		{name: "no items", method: "PUT", path: usagesPath, as: "root", body: `{"items":[]}`, status: 200, want: []string{`{"items":[]}`}},
 		{name: "without items", method: "PUT", path: usagesPath, as: "root", body: `{}`, status: 400},
 		{name: "malformed JSON", method: "PUT", path: usagesPath, as: "root", body: `{"items":[`, status: 400},
-		{name: "an unknown field", method: "PUT", path: usagesPath, as: "root", body: `{"items":[{"tenant_id":"{customerA}","usage_value":1,"color":"red"}]}`, status: 400},
+		{name: "an unknown field, strictly", method: "PUT", path: usagesPath + "?field_validation=strict", as: "root", body: `{"items":[{"tenant_id":"{customerA}","usage_value":1,"color":"red"}]}`, status: 400},
 		{name: "a value that is not a number", method: "PUT", path: usagesPath, as: "root", body: body(item("customerA", "pw_base_servers", `"many"`)), status: 400},
 		{name: "a fractional value", method: "PUT", path: usagesPath, as: "root", body: body(item("customerA", "pw_base_servers", "1.5")), status: 400},
 		{name: "another media type", method: "PUT", path: usagesPath, as: "root", body: body(item("customerA", "pw_base_servers", "1")),

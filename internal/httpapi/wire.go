@@ -100,6 +100,10 @@ var contactReadOnly = map[string]bool{
 	"email_domain_type": true,
 }
 
+func (*contactIn) knownField(k string) bool {
+	return k == "types" || k == "email_confirmed" || contactReadOnly[k] || slices.Contains(tenantd.ContactTextFields, k)
+}
+
 func (c *contactIn) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {

@@ -124,7 +124,8 @@ type OfferingService interface {
 	OfferingItems(ctx context.Context, tenantID string) ([]OfferingItem, error)
 
 	// AvailableForChild returns the items a new child of kind could get:
-	// the tenant's items that are on, without quotas.
+	// the tenant's items that are on, without quotas; kind "" is a child of
+	// any kind. Returns EINVALID if the tenant cannot hold a child of kind.
 	AvailableForChild(ctx context.Context, tenantID string, kind TenantKind) ([]OfferingItem, error)
 
 	// SetOfferingItems applies changes and returns the tenant's items.

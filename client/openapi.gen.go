@@ -4792,8 +4792,8 @@ type FetchTenantOfferingItemsParamsStatus int
 
 // FetchOfferingItemsAvailableForTenantChildParams defines parameters for FetchOfferingItemsAvailableForTenantChild.
 type FetchOfferingItemsAvailableForTenantChildParams struct {
-	// Kind The kind of the child.
-	Kind FetchOfferingItemsAvailableForTenantChildParamsKind `form:"kind" json:"kind"`
+	// Kind The kind of the child; any kind when absent.
+	Kind *FetchOfferingItemsAvailableForTenantChildParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
 
 	// Edition Only the items of this edition, and the items without an edition;
 	// * for every edition.
@@ -6555,8 +6555,9 @@ type ClientInterface interface {
 
 	// FetchTenantsBatch List tenants
 	//
-	// One page of tenants. At least one of uuids, parent_id, subtree_root_id
-	// and after is required (400 ParameterMalformed otherwise). The list is a
+	// One page of tenants. At most one of uuids, parent_id and
+	// subtree_root_id picks them; without any, the caller's whole subtree
+	// (its own tenant included) is listed. The list is a
 	// change feed: the response's timestamp, sent back as updated_since,
 	// misses no change, and with allow_deleted=true deleted tenants appear
 	// with deleted_at set.
@@ -7035,7 +7036,9 @@ type ClientInterface interface {
 	// /tenants/{tenant_id}/offering_items. Their quotas are null with
 	// version 0 and their tenant_id is this tenant's, so that the list can
 	// be sent as it is to PUT /tenants/{tenant_id}/offering_items of a new
-	// child. A kind the tenant cannot hold is a 400.
+	// child. A kind the tenant cannot hold is a 400. Without kind, the
+	// items available to a child of any kind: tenantd does not restrict
+	// items by the kind of tenant, so they are the same items.
 	//
 	// Corresponds with GET /tenants/{tenant_id}/offering_items/available_for_child (the `FetchOfferingItemsAvailableForTenantChild` operationId).
 	FetchOfferingItemsAvailableForTenantChild(ctx context.Context, tenantID TenantID, params *FetchOfferingItemsAvailableForTenantChildParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7195,9 +7198,9 @@ type ClientInterface interface {
 
 	// FetchUsersBatch List users
 	//
-	// One page of users of the caller's subtree. Exactly one of uuids,
-	// tenant_id and subtree_root_tenant_id is required unless after is
-	// given (400 ParameterMalformed otherwise). Like GET /tenants, the list
+	// One page of users of the caller's subtree. At most one of uuids,
+	// tenant_id and subtree_root_tenant_id picks them; without any, the
+	// users of the caller's whole subtree are listed. Like GET /tenants, the list
 	// is a change feed: the response's timestamp, sent back as
 	// updated_since, misses no change, and with allow_deleted=true deleted
 	// users appear with deleted_at set.
@@ -8823,8 +8826,9 @@ func (c *Raw) Search(ctx context.Context, params *SearchParams, reqEditors ...Re
 
 // FetchTenantsBatch List tenants
 //
-// One page of tenants. At least one of uuids, parent_id, subtree_root_id
-// and after is required (400 ParameterMalformed otherwise). The list is a
+// One page of tenants. At most one of uuids, parent_id and
+// subtree_root_id picks them; without any, the caller's whole subtree
+// (its own tenant included) is listed. The list is a
 // change feed: the response's timestamp, sent back as updated_since,
 // misses no change, and with allow_deleted=true deleted tenants appear
 // with deleted_at set.
@@ -9633,7 +9637,9 @@ func (c *Raw) SetTenantOfferingItems(ctx context.Context, tenantID TenantID, bod
 // /tenants/{tenant_id}/offering_items. Their quotas are null with
 // version 0 and their tenant_id is this tenant's, so that the list can
 // be sent as it is to PUT /tenants/{tenant_id}/offering_items of a new
-// child. A kind the tenant cannot hold is a 400.
+// child. A kind the tenant cannot hold is a 400. Without kind, the
+// items available to a child of any kind: tenantd does not restrict
+// items by the kind of tenant, so they are the same items.
 //
 // Corresponds with GET /tenants/{tenant_id}/offering_items/available_for_child (the `FetchOfferingItemsAvailableForTenantChild` operationId).
 func (c *Raw) FetchOfferingItemsAvailableForTenantChild(ctx context.Context, tenantID TenantID, params *FetchOfferingItemsAvailableForTenantChildParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9933,9 +9939,9 @@ func (c *Raw) FetchTenantUsers(ctx context.Context, tenantID TenantID, params *F
 
 // FetchUsersBatch List users
 //
-// One page of users of the caller's subtree. Exactly one of uuids,
-// tenant_id and subtree_root_tenant_id is required unless after is
-// given (400 ParameterMalformed otherwise). Like GET /tenants, the list
+// One page of users of the caller's subtree. At most one of uuids,
+// tenant_id and subtree_root_tenant_id picks them; without any, the
+// users of the caller's whole subtree are listed. Like GET /tenants, the list
 // is a change feed: the response's timestamp, sent back as
 // updated_since, misses no change, and with allow_deleted=true deleted
 // users appear with deleted_at set.
@@ -14391,12 +14397,16 @@ func NewFetchOfferingItemsAvailableForTenantChildRequest(server string, tenantID
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
 			}
+
 		}
 
 		if params.Edition != nil {
@@ -16716,8 +16726,9 @@ type ClientWithResponsesInterface interface {
 
 	// FetchTenantsBatchWithResponse List tenants
 	//
-	// One page of tenants. At least one of uuids, parent_id, subtree_root_id
-	// and after is required (400 ParameterMalformed otherwise). The list is a
+	// One page of tenants. At most one of uuids, parent_id and
+	// subtree_root_id picks them; without any, the caller's whole subtree
+	// (its own tenant included) is listed. The list is a
 	// change feed: the response's timestamp, sent back as updated_since,
 	// misses no change, and with allow_deleted=true deleted tenants appear
 	// with deleted_at set.
@@ -17228,7 +17239,9 @@ type ClientWithResponsesInterface interface {
 	// /tenants/{tenant_id}/offering_items. Their quotas are null with
 	// version 0 and their tenant_id is this tenant's, so that the list can
 	// be sent as it is to PUT /tenants/{tenant_id}/offering_items of a new
-	// child. A kind the tenant cannot hold is a 400.
+	// child. A kind the tenant cannot hold is a 400. Without kind, the
+	// items available to a child of any kind: tenantd does not restrict
+	// items by the kind of tenant, so they are the same items.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17404,9 +17417,9 @@ type ClientWithResponsesInterface interface {
 
 	// FetchUsersBatchWithResponse List users
 	//
-	// One page of users of the caller's subtree. Exactly one of uuids,
-	// tenant_id and subtree_root_tenant_id is required unless after is
-	// given (400 ParameterMalformed otherwise). Like GET /tenants, the list
+	// One page of users of the caller's subtree. At most one of uuids,
+	// tenant_id and subtree_root_tenant_id picks them; without any, the
+	// users of the caller's whole subtree are listed. Like GET /tenants, the list
 	// is a change feed: the response's timestamp, sent back as
 	// updated_since, misses no change, and with allow_deleted=true deleted
 	// users appear with deleted_at set.
@@ -25875,8 +25888,9 @@ func (c *ClientWithResponses) SearchWithResponse(ctx context.Context, params *Se
 
 // FetchTenantsBatchWithResponse List tenants
 //
-// One page of tenants. At least one of uuids, parent_id, subtree_root_id
-// and after is required (400 ParameterMalformed otherwise). The list is a
+// One page of tenants. At most one of uuids, parent_id and
+// subtree_root_id picks them; without any, the caller's whole subtree
+// (its own tenant included) is listed. The list is a
 // change feed: the response's timestamp, sent back as updated_since,
 // misses no change, and with allow_deleted=true deleted tenants appear
 // with deleted_at set.
@@ -26585,7 +26599,9 @@ func (c *ClientWithResponses) SetTenantOfferingItemsWithResponse(ctx context.Con
 // /tenants/{tenant_id}/offering_items. Their quotas are null with
 // version 0 and their tenant_id is this tenant's, so that the list can
 // be sent as it is to PUT /tenants/{tenant_id}/offering_items of a new
-// child. A kind the tenant cannot hold is a 400.
+// child. A kind the tenant cannot hold is a 400. Without kind, the
+// items available to a child of any kind: tenantd does not restrict
+// items by the kind of tenant, so they are the same items.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26845,9 +26861,9 @@ func (c *ClientWithResponses) FetchTenantUsersWithResponse(ctx context.Context, 
 
 // FetchUsersBatchWithResponse List users
 //
-// One page of users of the caller's subtree. Exactly one of uuids,
-// tenant_id and subtree_root_tenant_id is required unless after is
-// given (400 ParameterMalformed otherwise). Like GET /tenants, the list
+// One page of users of the caller's subtree. At most one of uuids,
+// tenant_id and subtree_root_tenant_id picks them; without any, the
+// users of the caller's whole subtree are listed. Like GET /tenants, the list
 // is a change feed: the response's timestamp, sent back as
 // updated_since, misses no change, and with allow_deleted=true deleted
 // users appear with deleted_at set.

@@ -7,6 +7,7 @@ import "testing"
 
 func FuzzGetRootHealthz(f *testing.F) { fuzzRoute(f, "GET /healthz") }
 func FuzzGetRootReadyz(f *testing.F)  { fuzzRoute(f, "GET /readyz") }
+func FuzzGetV1Accounts(f *testing.F)  { fuzzRoute(f, "GET /api/1/accounts") }
 func FuzzGetRootWellKnownOpenidConfiguration(f *testing.F) {
 	fuzzRoute(f, "GET /.well-known/openid-configuration")
 }

@@ -199,6 +199,13 @@ func TestDiscovery(t *testing.T) {
 		{name: "openid configuration", method: "GET", path: "/api/2/.well-known/openid-configuration", status: 200,
 			want: []string{`"token_endpoint":"`, `/api/2/idp/token"`, `"jwks_uri":"`, `"id_token_signing_alg_values_supported":["EdDSA"]`}},
 		{name: "openid configuration at the root", method: "GET", path: "/.well-known/openid-configuration", status: 200},
+		{name: "the v1 account router", method: "GET", path: "/api/1/accounts?login=anyone", status: 200,
+			check: func(t *testing.T, e *env, body map[string]any) {
+				if body["server_url"] != e.srv.URL || len(body) != 1 {
+					t.Errorf("router answer %v, want server_url %s", body, e.srv.URL)
+				}
+			}},
+		{name: "the v1 account router, for a login nobody has", method: "GET", path: "/api/1/accounts?login=nobody%40example.com", as: "root", status: 200, want: []string{`"server_url":"http`}},
 		{name: "keys", method: "GET", path: "/api/2/idp/keys", status: 200, want: []string{`"keys":[{`, `"kty":"OKP"`}},
 		{name: "openapi", method: "GET", path: "/api/2/openapi.yaml", status: 200, want: []string{"openapi: 3.0.3"}},
 		{name: "health", method: "GET", path: "/healthz", status: 200},

@@ -146,8 +146,10 @@ func (s *Server) handleAvailableForChild(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	// Without kind: the items available to a child of any kind, which are
+	// the same items (tenantd does not restrict items by kind).
 	kind := tenantd.TenantKind(r.URL.Query().Get("kind"))
-	if !kind.Valid() || kind == tenantd.KindRoot {
+	if kind != "" && (!kind.Valid() || kind == tenantd.KindRoot) {
 		return tenantd.Errorf(tenantd.EINVALID, "query parameter kind must be a kind of child tenant, not %q", kind)
 	}
 	f, err := parseItemFilter(r)

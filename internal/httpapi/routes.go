@@ -21,6 +21,8 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", s.handleHealth, true},
 		{"GET", "/readyz", s.handleReady, true},
 		{"GET", "/.well-known/openid-configuration", s.handleDiscovery, true},
+		// The one /api/1 path: the platform's account router.
+		{"GET", "/api/1/accounts", s.handleAccountRouter, true},
 
 		{"GET", b + "/.well-known/openid-configuration", s.handleDiscovery, true},
 		{"GET", b + "/openapi.yaml", s.handleOpenAPI, true},

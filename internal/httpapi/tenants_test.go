@@ -84,7 +84,8 @@ func TestTenantCreate(t *testing.T) {
 			status: 201, want: []string{`"name":"x"`, `"email":"a@example.com"`}, absent: []string{"colour", `"login"`}, warn: []string{"colour", "contact.login", "size"}},
 		{name: "unknown fields, ignored", method: "POST", path: "/api/2/tenants?field_validation=ignore", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","colour":"red"}`,
 			status: 201, want: []string{`"name":"x"`}},
-		{name: "unknown contact field", method: "POST", path: "/api/2/tenants", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","contact":{"shoe":"9"}}`, status: 400},
+		{name: "unknown contact field, strictly", method: "POST", path: "/api/2/tenants?field_validation=strict", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","contact":{"shoe":"9"}}`, status: 400,
+			want: []string{"contact.shoe"}},
 		{name: "bad e-mail", method: "POST", path: "/api/2/tenants", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","contact":{"email":"nobody"}}`, status: 400},
 		{name: "bad contact type", method: "POST", path: "/api/2/tenants", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","contact":{"types":["boss"]}}`, status: 400},
 		{name: "bad boolean", method: "POST", path: "/api/2/tenants", as: "root", body: `{"name":"x","parent_id":"{root}","kind":"partner","enabled":"yes"}`, status: 400},
@@ -211,7 +212,10 @@ func TestTenantChildren(t *testing.T) {
 
 func TestTenantBatch(t *testing.T) {
 	run(t, []scenario{
-		{name: "no filter", method: "GET", path: "/api/2/tenants", as: "root", status: 400, want: []string{`"code":"ParameterMalformed"`, "uuids is required"}},
+		{name: "no filter: the caller's subtree", method: "GET", path: "/api/2/tenants", as: "partnerA", status: 200,
+			want: []string{`"id":"{partnerA}"`, `"id":"{customerA}"`, `"id":"{unitA}"`}, absent: []string{`"id":"{partnerB}"`, `"id":"{root}"`}},
+		{name: "no filter, a change feed", method: "GET", path: "/api/2/tenants?updated_since=2000-01-01T00:00:00Z&limit=1", as: "partnerA", status: 200,
+			want: []string{`"paging":{"cursors":{"after":"`}, absent: []string{`"id":"{partnerB}"`}},
 		{name: "by ids", method: "GET", path: "/api/2/tenants?uuids={partnerA},{partnerB}", as: "root", status: 200,
 			want: []string{`"name":"partnerA"`, `"name":"partnerB"`, `"timestamp":"20`, `"paging":{"cursors":{}}`}},
 		{name: "by ids outside the subtree", method: "GET", path: "/api/2/tenants?uuids={partnerA},{partnerB}", as: "partnerA", status: 200,

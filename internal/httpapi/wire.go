@@ -398,8 +398,10 @@ func pathID(r *http.Request, name string) (string, error) {
 }
 
 // selector reads the filters that pick what a batch listing lists: a list of
-// ids (listName) or one of the single-id parameters, exactly one of them.
+// ids (listName) or one of the single-id parameters, at most one of them.
 // It returns the ids, or the name and value of the single parameter given.
+// None is the published default: the caller's whole subtree, answered as
+// the last single parameter (the subtree root) with the caller's tenant.
 func selector(r *http.Request, listName string, singles ...string) (ids []string, name, id string, err error) {
 	if ids, err = idsParam(r, listName, 100); err != nil {
 		return nil, "", "", err
@@ -421,7 +423,11 @@ func selector(r *http.Request, listName string, singles ...string) (ids []string
 	all := strings.Join(append([]string{listName}, singles...), ", ")
 	switch {
 	case n == 0:
-		return nil, "", "", tenantd.Errorf(tenantd.EINVALID, "%s is required without all of %s, after", listName, strings.Join(singles, ", "))
+		p := tenantd.PrincipalFromContext(r.Context())
+		if p == nil {
+			return nil, "", "", tenantd.Errorf(tenantd.EUNAUTHORIZED, "no credentials")
+		}
+		return nil, singles[len(singles)-1], p.TenantID, nil
 	case n > 1:
 		return nil, "", "", tenantd.Errorf(tenantd.EINVALID, "%s exclude each other", all)
 	}

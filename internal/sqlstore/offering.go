@@ -150,7 +150,7 @@ func (db *DB) AvailableForChild(ctx context.Context, tenantID string, kind tenan
 		if err != nil {
 			return nil, err
 		}
-		if !tenantd.CanHoldChild(t.Kind, kind) {
+		if kind != "" && !tenantd.CanHoldChild(t.Kind, kind) {
 			return nil, tenantd.Errorf(tenantd.EINVALID, "a %s tenant cannot hold a %s tenant", t.Kind, kind)
 		}
 		items, err := db.items(ctx, tx, t)

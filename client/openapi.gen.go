@@ -6534,10 +6534,14 @@ type ClientInterface interface {
 
 	// DownloadStoredReport Download a stored report
 	//
-	// The file of a saved stored report, gzip-compressed as it is kept (a
-	// CSV file with a header line, or a JSON object whose items are the
-	// lines), sent as application/octet-stream with a Content-Disposition
-	// that names it. A stored report that is in_progress or failed has no
+	// The file of a saved stored report (a CSV file with a header line, or
+	// a JSON object whose items are the lines), sent as
+	// application/octet-stream with a Content-Disposition that names it
+	// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+	// client whose Accept-Encoding accepts gzip gets those bytes with
+	// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
+	// net/http undo it by themselves); any other client gets the file
+	// uncompressed. A stored report that is in_progress or failed has no
 	// file: 404.
 	//
 	// Corresponds with GET /reports/{report_id}/stored/{stored_report_id} (the `DownloadStoredReport` operationId).
@@ -8785,10 +8789,14 @@ func (c *Raw) FetchStoredReports(ctx context.Context, reportID ReportID, reqEdit
 
 // DownloadStoredReport Download a stored report
 //
-// The file of a saved stored report, gzip-compressed as it is kept (a
-// CSV file with a header line, or a JSON object whose items are the
-// lines), sent as application/octet-stream with a Content-Disposition
-// that names it. A stored report that is in_progress or failed has no
+// The file of a saved stored report (a CSV file with a header line, or
+// a JSON object whose items are the lines), sent as
+// application/octet-stream with a Content-Disposition that names it
+// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+// client whose Accept-Encoding accepts gzip gets those bytes with
+// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
+// net/http undo it by themselves); any other client gets the file
+// uncompressed. A stored report that is in_progress or failed has no
 // file: 404.
 //
 // Corresponds with GET /reports/{report_id}/stored/{stored_report_id} (the `DownloadStoredReport` operationId).
@@ -16701,10 +16709,14 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadStoredReportWithResponse Download a stored report
 	//
-	// The file of a saved stored report, gzip-compressed as it is kept (a
-	// CSV file with a header line, or a JSON object whose items are the
-	// lines), sent as application/octet-stream with a Content-Disposition
-	// that names it. A stored report that is in_progress or failed has no
+	// The file of a saved stored report (a CSV file with a header line, or
+	// a JSON object whose items are the lines), sent as
+	// application/octet-stream with a Content-Disposition that names it
+	// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+	// client whose Accept-Encoding accepts gzip gets those bytes with
+	// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
+	// net/http undo it by themselves); any other client gets the file
+	// uncompressed. A stored report that is in_progress or failed has no
 	// file: 404.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -25851,10 +25863,14 @@ func (c *ClientWithResponses) FetchStoredReportsWithResponse(ctx context.Context
 
 // DownloadStoredReportWithResponse Download a stored report
 //
-// The file of a saved stored report, gzip-compressed as it is kept (a
-// CSV file with a header line, or a JSON object whose items are the
-// lines), sent as application/octet-stream with a Content-Disposition
-// that names it. A stored report that is in_progress or failed has no
+// The file of a saved stored report (a CSV file with a header line, or
+// a JSON object whose items are the lines), sent as
+// application/octet-stream with a Content-Disposition that names it
+// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+// client whose Accept-Encoding accepts gzip gets those bytes with
+// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
+// net/http undo it by themselves); any other client gets the file
+// uncompressed. A stored report that is in_progress or failed has no
 // file: 404.
 //
 // Returns a wrapper object for the known response body format(s).

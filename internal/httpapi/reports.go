@@ -1,9 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tenantd/tenantd"
@@ -334,9 +338,20 @@ func (s *Server) handleStoredReport(w http.ResponseWriter, r *http.Request) erro
 	if tenantd.IsJSONFormat(sr.Format) {
 		ext = "json"
 	}
+	// The file is kept gzip-compressed. A client that accepts gzip gets
+	// those bytes with Content-Encoding: gzip, which curl --compressed,
+	// Python's requests and Go's net/http undo by themselves; any other
+	// gets the file itself. Either way the body is the report file that
+	// Content-Disposition names.
 	h := w.Header()
+	h.Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+	} else if content, err = gunzip(content); err != nil {
+		return fmt.Errorf("stored report %s: %w", sr.ID, err)
+	}
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report_%s_%s_%s.%s.gz"`,
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report_%s_%s_%s.%s"`,
 		sr.Period.Start.Format(tenantd.DateLayout), sr.Period.End.Format(tenantd.DateLayout), sr.ID[:8], ext))
 	h.Set("Content-Length", strconv.Itoa(len(content)))
 	h.Set("Cache-Control", "private, no-store")
@@ -357,4 +372,43 @@ func (s *Server) handleTenantReports(w http.ResponseWriter, r *http.Request) err
 	}
 	encode(w, http.StatusOK, map[string]any{"items": ids})
 	return nil
+}
+
+// acceptsGzip tells whether Accept-Encoding header values accept gzip
+// (RFC 9110 §12.5.3): gzip or x-gzip with a q-value that is not zero, or,
+// when neither is named, * with such a q-value.
+func acceptsGzip(values []string) bool {
+	named, star := -1.0, -1.0
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				named = max(named, q)
+			case "*":
+				star = max(star, q)
+			}
+		}
+	}
+	if named >= 0 {
+		return named > 0
+	}
+	return star > 0
+}
+
+// gunzip decompresses a stored report file.
+func gunzip(z []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }

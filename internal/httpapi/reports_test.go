@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,21 +91,45 @@ func repSteps(fns ...func(e *env)) func(e *env) {
 }
 
 // repFile downloads a stored report and returns it uncompressed.
+//
+// It downloads the file three ways — as clients that undo gzip by
+// themselves do (Go's net/http, Python's requests, curl --compressed), as
+// one that asks for gzip and keeps the bytes, and as one that asks for
+// none (plain curl) — and each must see the same file.
 func repFile(t *testing.T, e *env, path string) []byte {
 	t.Helper()
-	status, ct, z := e.doFull("GET", path, "root", "", nil)
-	if status != 200 || ct != "application/octet-stream" {
-		t.Fatalf("download %s: %d %s: %s", path, status, ct, z)
+	// Go's transport asks for gzip and undoes it.
+	status, h, plain := e.doResp("GET", path, "root", "", nil)
+	if status != 200 || h.Get("Content-Type") != "application/octet-stream" {
+		t.Fatalf("download %s: %d %s: %s", path, status, h.Get("Content-Type"), plain)
+	}
+	disposition := h.Get("Content-Disposition")
+	if !strings.HasPrefix(disposition, `attachment; filename="report_`) || strings.HasSuffix(disposition, `.gz"`) {
+		t.Errorf("Content-Disposition %q does not name the report file", disposition)
+	}
+	// Asked for gzip explicitly, the bytes come as kept, said to be gzip.
+	status, h, z := e.doResp("GET", path, "root", "", map[string]string{"Accept-Encoding": "gzip, deflate"})
+	if status != 200 || h.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("download %s with gzip: %d, Content-Encoding %q", path, status, h.Get("Content-Encoding"))
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(z))
 	if err != nil {
-		t.Fatalf("the stored report is not gzip-compressed: %v", err)
+		t.Fatalf("a gzip-encoded download is not gzip: %v", err)
 	}
-	b, err := io.ReadAll(zr)
+	unzipped, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	// Asked for no encoding, the file itself.
+	status, h, identity := e.doResp("GET", path, "root", "", map[string]string{"Accept-Encoding": "identity"})
+	if status != 200 || h.Get("Content-Encoding") != "" || h.Get("Content-Length") != strconv.Itoa(len(identity)) {
+		t.Fatalf("download %s without gzip: %d, Content-Encoding %q, Content-Length %s of %d bytes",
+			path, status, h.Get("Content-Encoding"), h.Get("Content-Length"), len(identity))
+	}
+	if !bytes.Equal(plain, unzipped) || !bytes.Equal(plain, identity) {
+		t.Errorf("the three downloads differ:\n%q\n%q\n%q", plain, unzipped, identity)
+	}
+	return plain
 }
 
 // repLines reads a CSV report as "tenant_name pricing_mode item usage"

@@ -1631,6 +1631,93 @@ func (e UserBasicSessionMfaStatus) Valid() bool {
 	}
 }
 
+// Defines values for UserListedDeliveryChannel.
+const (
+	UserListedDeliveryChannelEmail       UserListedDeliveryChannel = "email"
+	UserListedDeliveryChannelLessThanNil UserListedDeliveryChannel = "<nil>"
+	UserListedDeliveryChannelNone        UserListedDeliveryChannel = "none"
+)
+
+// Valid indicates whether the value is a known member of the UserListedDeliveryChannel enum.
+func (e UserListedDeliveryChannel) Valid() bool {
+	switch e {
+	case UserListedDeliveryChannelEmail:
+		return true
+	case UserListedDeliveryChannelLessThanNil:
+		return true
+	case UserListedDeliveryChannelNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserListedExternalOperationStatus.
+const (
+	UserListedExternalOperationStatusDeleting    UserListedExternalOperationStatus = "deleting"
+	UserListedExternalOperationStatusLessThanNil UserListedExternalOperationStatus = "<nil>"
+	UserListedExternalOperationStatusRecovering  UserListedExternalOperationStatus = "recovering"
+)
+
+// Valid indicates whether the value is a known member of the UserListedExternalOperationStatus enum.
+func (e UserListedExternalOperationStatus) Valid() bool {
+	switch e {
+	case UserListedExternalOperationStatusDeleting:
+		return true
+	case UserListedExternalOperationStatusLessThanNil:
+		return true
+	case UserListedExternalOperationStatusRecovering:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserListedMfaStatus.
+const (
+	UserListedMfaStatusDisabled         UserListedMfaStatus = "disabled"
+	UserListedMfaStatusEnabled          UserListedMfaStatus = "enabled"
+	UserListedMfaStatusForciblyDisabled UserListedMfaStatus = "forcibly_disabled"
+	UserListedMfaStatusSetupRequired    UserListedMfaStatus = "setup_required"
+)
+
+// Valid indicates whether the value is a known member of the UserListedMfaStatus enum.
+func (e UserListedMfaStatus) Valid() bool {
+	switch e {
+	case UserListedMfaStatusDisabled:
+		return true
+	case UserListedMfaStatusEnabled:
+		return true
+	case UserListedMfaStatusForciblyDisabled:
+		return true
+	case UserListedMfaStatusSetupRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserListedSessionMfaStatus.
+const (
+	UserListedSessionMfaStatusPassedAsTrusted     UserListedSessionMfaStatus = "passed_as_trusted"
+	UserListedSessionMfaStatusPassedOrNotRequired UserListedSessionMfaStatus = "passed_or_not_required"
+	UserListedSessionMfaStatusRequired            UserListedSessionMfaStatus = "required"
+)
+
+// Valid indicates whether the value is a known member of the UserListedSessionMfaStatus enum.
+func (e UserListedSessionMfaStatus) Valid() bool {
+	switch e {
+	case UserListedSessionMfaStatusPassedAsTrusted:
+		return true
+	case UserListedSessionMfaStatusPassedOrNotRequired:
+		return true
+	case UserListedSessionMfaStatusRequired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserMeDeliveryChannel.
 const (
 	UserMeDeliveryChannelEmail       UserMeDeliveryChannel = "email"
@@ -3998,7 +4085,7 @@ type UsagePutResult_Items struct {
 	UsageType    *string      `json:"usage_type,omitempty"`
 }
 
-// User A person who signs in to a tenant.
+// User A person who signs in to a tenant. Fields that are not nullable are left out when unset.
 type User struct {
 	// AccessPolicies The user's roles; empty unless asked for (with_access_policies
 	// of GET /users).
@@ -4016,9 +4103,9 @@ type User struct {
 	CreatedAt               time.Time                    `json:"created_at"`
 	DeletedAt               *time.Time                   `json:"deleted_at"`
 	DeliveryChannel         *UserDeliveryChannel         `json:"delivery_channel"`
-	DisableAfter            *time.Time                   `json:"disable_after"`
+	DisableAfter            *time.Time                   `json:"disable_after,omitempty"`
 	Enabled                 bool                         `json:"enabled"`
-	ExternalID              *string                      `json:"external_id"`
+	ExternalID              *string                      `json:"external_id,omitempty"`
 	ExternalOperationStatus *UserExternalOperationStatus `json:"external_operation_status"`
 	ID                      UUID                         `json:"id"`
 	IdpID                   string                       `json:"idp_id"`
@@ -4031,8 +4118,8 @@ type User struct {
 	// Notifications The kinds of notification the user receives. A new user that names
 	// none gets quota, reports and backup_daily_report.
 	Notifications    UserNotifications    `json:"notifications"`
-	OriginExternalID *string              `json:"origin_external_id"`
-	OriginID         *string              `json:"origin_id"`
+	OriginExternalID *string              `json:"origin_external_id,omitempty"`
+	OriginID         *string              `json:"origin_id,omitempty"`
 	PersonalTenantID *string              `json:"personal_tenant_id"`
 	SessionMfaStatus UserSessionMfaStatus `json:"session_mfa_status"`
 	TenantID         UUID                 `json:"tenant_id"`
@@ -4096,6 +4183,63 @@ type UserBatch_Items struct {
 	union json.RawMessage
 }
 
+// UserListed A user as GET /users and GET /users/me show it, with origin_id, origin_external_id and disable_after always present (null when unset).
+type UserListed struct {
+	// AccessPolicies The user's roles; empty unless asked for (with_access_policies
+	// of GET /users).
+	AccessPolicies []AccessPolicy `json:"access_policies"`
+
+	// Activated Whether the user has set a password through its activation link.
+	Activated bool `json:"activated"`
+
+	// BusinessTypes The user's business types. A buyer is offered purchases: quota
+	// proposals and, with a company_admin role, the brand's Buy URL.
+	BusinessTypes BusinessTypes `json:"business_types"`
+
+	// Contact A contact of a tenant or of a user.
+	Contact                 Contact                            `json:"contact"`
+	CreatedAt               time.Time                          `json:"created_at"`
+	DeletedAt               *time.Time                         `json:"deleted_at"`
+	DeliveryChannel         *UserListedDeliveryChannel         `json:"delivery_channel"`
+	DisableAfter            *time.Time                         `json:"disable_after"`
+	Enabled                 bool                               `json:"enabled"`
+	ExternalID              *string                            `json:"external_id,omitempty"`
+	ExternalOperationStatus *UserListedExternalOperationStatus `json:"external_operation_status"`
+	ID                      UUID                               `json:"id"`
+	IdpID                   string                             `json:"idp_id"`
+	Language                string                             `json:"language"`
+
+	// Login Unique among live users, case-insensitively.
+	Login     string              `json:"login"`
+	MfaStatus UserListedMfaStatus `json:"mfa_status"`
+
+	// Notifications The kinds of notification the user receives. A new user that names
+	// none gets quota, reports and backup_daily_report.
+	Notifications    UserNotifications          `json:"notifications"`
+	OriginExternalID *string                    `json:"origin_external_id"`
+	OriginID         *string                    `json:"origin_id"`
+	PersonalTenantID *string                    `json:"personal_tenant_id"`
+	SessionMfaStatus UserListedSessionMfaStatus `json:"session_mfa_status"`
+	TenantID         UUID                       `json:"tenant_id"`
+	TermsAccepted    bool                       `json:"terms_accepted"`
+	UpdatedAt        time.Time                  `json:"updated_at"`
+
+	// Version 1 on create, one more on every change of the user's own fields.
+	Version int `json:"version"`
+}
+
+// UserListedDeliveryChannel defines model for UserListed.DeliveryChannel.
+type UserListedDeliveryChannel string
+
+// UserListedExternalOperationStatus defines model for UserListed.ExternalOperationStatus.
+type UserListedExternalOperationStatus string
+
+// UserListedMfaStatus defines model for UserListed.MfaStatus.
+type UserListedMfaStatus string
+
+// UserListedSessionMfaStatus defines model for UserListed.SessionMfaStatus.
+type UserListedSessionMfaStatus string
+
 // UserMe The calling user, with facts about its tenant.
 type UserMe struct {
 	// AccessPolicies The user's roles; empty unless asked for (with_access_policies
@@ -4119,7 +4263,7 @@ type UserMe struct {
 	DeliveryChannel         *UserMeDeliveryChannel         `json:"delivery_channel"`
 	DisableAfter            *time.Time                     `json:"disable_after"`
 	Enabled                 bool                           `json:"enabled"`
-	ExternalID              *string                        `json:"external_id"`
+	ExternalID              *string                        `json:"external_id,omitempty"`
 	ExternalOperationStatus *UserMeExternalOperationStatus `json:"external_operation_status"`
 	ID                      UUID                           `json:"id"`
 	IdpID                   string                         `json:"idp_id"`
@@ -5747,22 +5891,22 @@ func (t *UserBatch_Items) MergeUserBasic(v UserBasic) error {
 	return err
 }
 
-// AsUser returns the union data inside the UserBatch_Items as a User
-func (t UserBatch_Items) AsUser() (User, error) {
-	var body User
+// AsUserListed returns the union data inside the UserBatch_Items as a UserListed
+func (t UserBatch_Items) AsUserListed() (UserListed, error) {
+	var body UserListed
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromUser overwrites any union data inside the UserBatch_Items as the provided User
-func (t *UserBatch_Items) FromUser(v User) error {
+// FromUserListed overwrites any union data inside the UserBatch_Items as the provided UserListed
+func (t *UserBatch_Items) FromUserListed(v UserListed) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeUser performs a merge with any union data inside the UserBatch_Items, using the provided User
-func (t *UserBatch_Items) MergeUser(v User) error {
+// MergeUserListed performs a merge with any union data inside the UserBatch_Items, using the provided UserListed
+func (t *UserBatch_Items) MergeUserListed(v UserListed) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

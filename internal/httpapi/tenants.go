@@ -249,6 +249,12 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// tenantUpdatedJSON is a tenant as PUT /tenants/{id} answers it.
+type tenantUpdatedJSON struct {
+	*tenantJSON
+	ExternalOperationStatus *string `json:"external_operation_status,omitempty"`
+}
+
 func (s *Server) handleTenantUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "tenant_id")
 	if err != nil {
@@ -280,7 +286,9 @@ func (s *Server) handleTenantUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, tenantOut(t, false))
+	// The published answer of this one operation does not let
+	// external_operation_status be null: it is left out when unset.
+	encode(w, http.StatusOK, tenantUpdatedJSON{tenantOut(t, false), t.ExternalOperationStatus})
 	return nil
 }
 

@@ -23,10 +23,10 @@ type userJSON struct {
 	BusinessTypes           []string           `json:"business_types"`
 	Notifications           []string           `json:"notifications"`
 	IDPID                   string             `json:"idp_id"`
-	ExternalID              *string            `json:"external_id"`
-	OriginID                *string            `json:"origin_id"`
-	OriginExternalID        *string            `json:"origin_external_id"`
-	DisableAfter            *wireTime          `json:"disable_after"`
+	ExternalID              *string            `json:"external_id,omitempty"` // not nullable: absent when unset
+	OriginID                *string            `json:"origin_id,omitempty"`
+	OriginExternalID        *string            `json:"origin_external_id,omitempty"`
+	DisableAfter            *wireTime          `json:"disable_after,omitempty"`
 	PersonalTenantID        *string            `json:"personal_tenant_id"`
 	MFAStatus               string             `json:"mfa_status"`
 	SessionMFAStatus        string             `json:"session_mfa_status"`
@@ -36,9 +36,25 @@ type userJSON struct {
 	AccessPolicies          []accessPolicyJSON `json:"access_policies"`
 }
 
+// userListedJSON is a user as GET /users and GET /users/me show it, where
+// the published schema requires origin_id, origin_external_id and
+// disable_after, null when unset. (Fields of the same name at a shallower
+// depth win over the embedded ones.)
+type userListedJSON struct {
+	*userJSON
+	OriginID         *string   `json:"origin_id"`
+	OriginExternalID *string   `json:"origin_external_id"`
+	DisableAfter     *wireTime `json:"disable_after"`
+}
+
+func userListed(u *tenantd.User) userListedJSON {
+	j := userOut(u)
+	return userListedJSON{userJSON: j, OriginID: j.OriginID, OriginExternalID: j.OriginExternalID, DisableAfter: j.DisableAfter}
+}
+
 // meJSON is the caller's own user, with facts about its tenant.
 type meJSON struct {
-	userJSON
+	userListedJSON
 	LoginTOTPTime      *wireTime `json:"login_totp_time"`
 	TenantKind         string    `json:"tenant_kind"`
 	TenantPricingModel string    `json:"tenant_pricing_model"`
@@ -55,9 +71,9 @@ type accessPolicyJSON struct {
 	TrusteeType       string    `json:"trustee_type"`
 	IssuerID          string    `json:"issuer_id"`
 	TenantID          string    `json:"tenant_id"`
-	ResourceServerID  *string   `json:"resource_server_id"`
-	ResourceNamespace *string   `json:"resource_namespace"`
-	ResourcePath      *string   `json:"resource_path"`
+	ResourceServerID  *string   `json:"resource_server_id,omitempty"` // not nullable: absent when unset
+	ResourceNamespace *string   `json:"resource_namespace,omitempty"`
+	ResourcePath      *string   `json:"resource_path,omitempty"`
 	RoleID            string    `json:"role_id"`
 }
 
@@ -401,7 +417,7 @@ func (s *Server) handleUserBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]any, 0, len(page.Items))
 	for _, u := range page.Items {
-		v, err := pick(userOut(u), userLODFields[q.LOD])
+		v, err := pick(userListed(u), userLODFields[q.LOD])
 		if err != nil {
 			return err
 		}
@@ -462,7 +478,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, meJSON{userJSON: *userOut(u), TenantKind: string(t.Kind), TenantPricingModel: t.PricingMode})
+	encode(w, http.StatusOK, meJSON{userListedJSON: userListed(u), TenantKind: string(t.Kind), TenantPricingModel: t.PricingMode})
 	return nil
 }
 

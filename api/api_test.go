@@ -110,6 +110,9 @@ var contract = []api.Operation{
 	{Method: "GET", Path: "/tenants/{tenant_id}/registration_tokens"},
 	{Method: "POST", Path: "/tenants/{tenant_id}/registration_tokens"},
 	{Method: "POST", Path: "/users/check_password"},
+	{Method: "GET", Path: "/tenants/{tenant_id}/mfa/status"},
+	{Method: "PUT", Path: "/tenants/{tenant_id}/mfa/status"},
+	{Method: "PUT", Path: "/users/{user_id}/mfa/status"},
 }
 
 func TestOperations(t *testing.T) {

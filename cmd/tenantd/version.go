@@ -15,7 +15,8 @@ func (a *app) newVersionCmd() *cobra.Command {
 		Long: `Print the module version, the commit tenantd was built from (with "+dirty" when the
 working tree had changes), that commit's time and the Go version, from the build
 information the Go toolchain records in the binary.`,
-		Args: cobra.NoArgs,
+		Example: `  tenantd version`,
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			info, ok := debug.ReadBuildInfo()
 			if !ok {

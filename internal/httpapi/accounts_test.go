@@ -16,8 +16,10 @@ func TestCheckPassword(t *testing.T) {
 		{name: "no password", method: "POST", path: "/api/2/users/check_password", body: `{}`, status: 400},
 		{name: "null password", method: "POST", path: "/api/2/users/check_password", body: `{"password":null}`, status: 400},
 		{name: "number", method: "POST", path: "/api/2/users/check_password", body: `{"password":5}`, status: 400},
-		{name: "unknown field", method: "POST", path: "/api/2/users/check_password",
+		{name: "unknown field, strictly", method: "POST", path: "/api/2/users/check_password?field_validation=strict",
 			body: `{"password":"5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8","x":1}`, status: 400},
+		{name: "unknown field", method: "POST", path: "/api/2/users/check_password",
+			body: `{"password":"5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8","x":1}`, status: 200, want: []string{`"compromised":true`}, warn: []string{"x"}},
 		{name: "not JSON", method: "POST", path: "/api/2/users/check_password", body: `password=x`, status: 400},
 	})
 }

@@ -13,7 +13,11 @@ func TestClients(t *testing.T) {
 				id, secret := got["client_id"].(string), got["client_secret"].(string)
 				e.auth["new"] = "Basic " + basic(id, secret)
 				e.json("GET", "/api/2/tenants/{unitA}", "new", "", 200)
-				e.json("GET", "/api/2/tenants/{partnerA}", "new", "", 404)
+				// partnerA is an ancestor: readable, in the ancestor view only.
+				if anc := e.json("GET", "/api/2/tenants/{partnerA}", "new", "", 200); anc["contact"] != nil {
+					t.Errorf("an ancestor shows its contact: %v", anc)
+				}
+				e.json("GET", "/api/2/tenants/{partnerB}", "new", "", 404)
 				fetched := e.json("GET", "/api/2/clients/"+id, "partnerA", "", 200)
 				if _, ok := fetched["client_secret"]; ok {
 					t.Errorf("a fetched client shows its secret")

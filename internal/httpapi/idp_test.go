@@ -126,7 +126,11 @@ func TestTokenNarrowedToTenant(t *testing.T) {
 			}
 			e.auth["narrow"] = "Bearer " + out["access_token"].(string)
 			e.json("GET", "/api/2/tenants/{unitA}", "narrow", "", 200)
-			e.json("GET", "/api/2/tenants/{partnerA}", "narrow", "", 404)
+			// Above the narrowed tenant only the ancestor view is readable.
+			if anc := e.json("GET", "/api/2/tenants/{partnerA}", "narrow", "", 200); anc["contact"] != nil {
+				t.Errorf("an ancestor shows its contact to a narrowed token: %v", anc)
+			}
+			e.json("GET", "/api/2/tenants/{partnerB}", "narrow", "", 404)
 			status, out = e.tokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
 				"assertion": {"forged.token.here"}, "scope": {scope}}, "")
 			if status != 401 || out["error"] != "invalid_grant" {

@@ -692,7 +692,9 @@ func RenderReport(f string, r *Report, period Period, generated time.Time, rows 
 		if err := enc.Encode(d); err != nil {
 			return nil, fmt.Errorf("render json report: %w", err)
 		}
-		return b.Bytes(), nil
+		// One line, without the newline Encode ends a value with, as
+		// every JSON body tenantd sends.
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 	}
 	w := csv.NewWriter(&b)
 	if err := w.Write(reportColumns); err != nil {

@@ -4759,7 +4759,7 @@ type FetchTenantsApplicationsBatchParams struct {
 
 // FetchTenantOfferingItemsBatchParams defines parameters for FetchTenantOfferingItemsBatch.
 type FetchTenantOfferingItemsBatchParams struct {
-	// SubtreeRootTenantID The tenant whose subtree is listed; required without after.
+	// SubtreeRootTenantID The tenant whose subtree is listed; the caller's tenant when absent.
 	SubtreeRootTenantID *UUID `form:"subtree_root_tenant_id,omitempty" json:"subtree_root_tenant_id,omitempty"`
 
 	// UsageNames Comma-separated usage names; only items that measure one of them.
@@ -6749,9 +6749,9 @@ type ClientInterface interface {
 	// FetchTenantOfferingItemsBatch List the offering items of a subtree
 	//
 	// One page of the offering items of a tenant and of every tenant below
-	// it, sorted by tenant, application and name. subtree_root_tenant_id is
-	// required unless after is sent; the cursor carries every other
-	// filter. The filters apply within the page, so a page may hold fewer
+	// it, sorted by tenant, application and name. Without after or
+	// subtree_root_tenant_id it lists the caller's own subtree; the cursor
+	// carries every other filter. The filters apply within the page, so a page may hold fewer
 	// items than limit while more follow: page until paging.cursors.after
 	// is absent.
 	//
@@ -9064,9 +9064,9 @@ func (c *Raw) FetchTenantsApplicationsBatch(ctx context.Context, params *FetchTe
 // FetchTenantOfferingItemsBatch List the offering items of a subtree
 //
 // One page of the offering items of a tenant and of every tenant below
-// it, sorted by tenant, application and name. subtree_root_tenant_id is
-// required unless after is sent; the cursor carries every other
-// filter. The filters apply within the page, so a page may hold fewer
+// it, sorted by tenant, application and name. Without after or
+// subtree_root_tenant_id it lists the caller's own subtree; the cursor
+// carries every other filter. The filters apply within the page, so a page may hold fewer
 // items than limit while more follow: page until paging.cursors.after
 // is absent.
 //
@@ -16932,9 +16932,9 @@ type ClientWithResponsesInterface interface {
 	// FetchTenantOfferingItemsBatchWithResponse List the offering items of a subtree
 	//
 	// One page of the offering items of a tenant and of every tenant below
-	// it, sorted by tenant, application and name. subtree_root_tenant_id is
-	// required unless after is sent; the cursor carries every other
-	// filter. The filters apply within the page, so a page may hold fewer
+	// it, sorted by tenant, application and name. Without after or
+	// subtree_root_tenant_id it lists the caller's own subtree; the cursor
+	// carries every other filter. The filters apply within the page, so a page may hold fewer
 	// items than limit while more follow: page until paging.cursors.after
 	// is absent.
 	//
@@ -26122,9 +26122,9 @@ func (c *ClientWithResponses) FetchTenantsApplicationsBatchWithResponse(ctx cont
 // FetchTenantOfferingItemsBatchWithResponse List the offering items of a subtree
 //
 // One page of the offering items of a tenant and of every tenant below
-// it, sorted by tenant, application and name. subtree_root_tenant_id is
-// required unless after is sent; the cursor carries every other
-// filter. The filters apply within the page, so a page may hold fewer
+// it, sorted by tenant, application and name. Without after or
+// subtree_root_tenant_id it lists the caller's own subtree; the cursor
+// carries every other filter. The filters apply within the page, so a page may hold fewer
 // items than limit while more follow: page until paging.cursors.after
 // is absent.
 //

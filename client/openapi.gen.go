@@ -2147,10 +2147,10 @@ func (e FetchUsersBatchParamsLod) Valid() bool {
 	}
 }
 
-// AccessPoliciesList defines model for accessPoliciesList.
+// AccessPoliciesList A user's access policies, on one page (paging has no cursors.after).
 type AccessPoliciesList struct {
 	Items  []AccessPolicy `json:"items"`
-	Paging *Paging        `json:"paging,omitempty"`
+	Paging Paging         `json:"paging"`
 
 	// Timestamp The time of the answer.
 	Timestamp time.Time `json:"timestamp"`
@@ -2627,10 +2627,13 @@ type EditionSwitchPut struct {
 }
 
 // EditionSwitchResult What an edition switch did: its warnings, and the tenant's offering
-// items of the service, on and off, as they now are.
+// items of the service, on and off, as they now are, in the published
+// offeringItemList envelope (items, paging, timestamp).
 type EditionSwitchResult struct {
-	Items    []OfferingItem         `json:"items"`
-	Warnings []EditionSwitchWarning `json:"warnings"`
+	Items     []OfferingItem         `json:"items"`
+	Paging    Paging                 `json:"paging"`
+	Timestamp time.Time              `json:"timestamp"`
+	Warnings  []EditionSwitchWarning `json:"warnings"`
 }
 
 // EditionSwitchWarning OldFeaturesBecomeUnavailable: the target edition offers less.
@@ -2997,10 +3000,11 @@ type OfferingItem struct {
 // OfferingItemStatus defines model for OfferingItem.Status.
 type OfferingItemStatus int
 
-// OfferingItemList defines model for offeringItemList.
+// OfferingItemList A list of offering items. paging is always sent, with
+// cursors.after only when another page follows.
 type OfferingItemList struct {
 	Items  []OfferingItem `json:"items"`
-	Paging *Paging        `json:"paging,omitempty"`
+	Paging Paging         `json:"paging"`
 
 	// Timestamp The time of the answer.
 	Timestamp time.Time `json:"timestamp"`
@@ -4249,8 +4253,11 @@ type UserMe struct {
 	// Activated Whether the user has set a password through its activation link.
 	Activated bool `json:"activated"`
 
-	// BrandID The tenant's effective brand; null when none applies.
-	BrandID *string `json:"brand_id"`
+	// BrandID The brand in force for the tenant (its own, or the nearest
+	// enabled one of a partner or the root above it). The
+	// published document requires it and does not allow null:
+	// it is left out when no brand is in force.
+	BrandID *string `json:"brand_id,omitempty"`
 
 	// BusinessTypes The user's business types. A buyer is offered purchases: quota
 	// proposals and, with a company_admin role, the brand's Buy URL.

@@ -121,7 +121,7 @@ func (s *Server) writeItems(w http.ResponseWriter, items []tenantd.OfferingItem,
 			out = append(out, itemOut(it))
 		}
 	}
-	encode(w, http.StatusOK, map[string]any{"items": out, "timestamp": wt(s.now())})
+	encode(w, http.StatusOK, map[string]any{"items": out, "paging": onePage(), "timestamp": wt(s.now())})
 }
 
 func (s *Server) handleOfferingItems(w http.ResponseWriter, r *http.Request) error {
@@ -466,6 +466,8 @@ func (s *Server) handleEditionSwitch(w http.ResponseWriter, r *http.Request) err
 	for _, it := range items {
 		out = append(out, itemOut(it))
 	}
-	encode(w, http.StatusOK, map[string]any{"warnings": warningsOf(plan), "items": out})
+	// The published answer is the offeringItemList envelope; tenantd adds
+	// the warnings, which the vendor's procedure reads.
+	encode(w, http.StatusOK, map[string]any{"warnings": warningsOf(plan), "items": out, "paging": onePage(), "timestamp": wt(s.now())})
 	return nil
 }

@@ -107,6 +107,13 @@ func writeJSON(w http.ResponseWriter, ct string, status int, v any) {
 	_, _ = w.Write(b) // the client may have gone; nothing to do about it
 }
 
+// onePage is the paging member of a list envelope that holds every item:
+// cursors without an after. Client code written for the published API
+// reads paging.cursors.after on every list that has paging.
+func onePage() map[string]any {
+	return map[string]any{"cursors": map[string]string{}}
+}
+
 // marshalJSON encodes v without escaping HTML characters and without the
 // newline json.Encoder ends a value with.
 func marshalJSON(v any) ([]byte, error) {

@@ -58,7 +58,7 @@ type meJSON struct {
 	LoginTOTPTime      *wireTime `json:"login_totp_time"`
 	TenantKind         string    `json:"tenant_kind"`
 	TenantPricingModel string    `json:"tenant_pricing_model"`
-	BrandID            *string   `json:"brand_id"`
+	BrandID            *string   `json:"brand_id,omitempty"` // not nullable: absent when no brand is in force
 }
 
 type accessPolicyJSON struct {
@@ -474,11 +474,15 @@ func (s *Server) handleCheckLogin(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
-	u, t, err := s.Users.Me(r.Context())
+	me, err := s.Users.Me(r.Context())
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, meJSON{userListedJSON: userListed(u), TenantKind: string(t.Kind), TenantPricingModel: t.PricingMode})
+	out := meJSON{userListedJSON: userListed(me.User), TenantKind: string(me.Tenant.Kind), TenantPricingModel: me.Tenant.PricingMode}
+	if me.BrandID != "" {
+		out.BrandID = &me.BrandID
+	}
+	encode(w, http.StatusOK, out)
 	return nil
 }
 
@@ -491,7 +495,7 @@ func (s *Server) handlePoliciesGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, map[string]any{"items": policiesOut(ps), "timestamp": wt(s.now())})
+	encode(w, http.StatusOK, map[string]any{"items": policiesOut(ps), "paging": onePage(), "timestamp": wt(s.now())})
 	return nil
 }
 
@@ -555,7 +559,7 @@ func (s *Server) handlePoliciesPut(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, map[string]any{"items": policiesOut(out), "timestamp": wt(s.now())})
+	encode(w, http.StatusOK, map[string]any{"items": policiesOut(out), "paging": onePage(), "timestamp": wt(s.now())})
 	return nil
 }
 

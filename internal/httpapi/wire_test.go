@@ -408,3 +408,54 @@ func TestFieldValidationEveryBody(t *testing.T) {
 		})
 	}
 }
+
+// TestMe checks GET /users/me as client code written for the platform reads
+// it: a user or an API client gets its user-shaped record, with brand_id
+// the brand in force for its tenant, and without brand_id (which the
+// published document does not allow to be null) when none is.
+func TestMe(t *testing.T) {
+	// namedClient creates an API client of partnerA named "provisioner",
+	// and a client_credentials token for it as principal "provisioner".
+	namedClient := func(e *env) {
+		e.t.Helper()
+		c := e.json("POST", "/api/2/clients", "root",
+			`{"type":"api_client","tenant_id":"{partnerA}","token_endpoint_auth_method":"client_secret_basic","data":{"client_name":"provisioner"}}`, 201)
+		id, _ := c["client_id"].(string)
+		secret, _ := c["client_secret"].(string)
+		e.ids["client:provisioner"] = id
+		_, b := e.do("POST", "/api/2/idp/token", "", "grant_type=client_credentials",
+			map[string]string{"Authorization": "Basic " + basic(id, secret), "Content-Type": authzForm})
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal(b, &tok); err != nil || tok.AccessToken == "" {
+			e.t.Fatalf("token for the named client: %v: %s", err, b)
+		}
+		e.auth["provisioner"] = "Bearer " + tok.AccessToken
+	}
+	brand := func(name string) string { return "brand:" + name }
+	withBrand := func(name string) func(e *env) {
+		return func(e *env) {
+			brandOn(name)(e)
+			e.ids[brand(name)] = brandOf(e.t.(*testing.T), e, name).ID
+		}
+	}
+	run(t, []scenario{
+		{name: "a user, no brand in force", method: "GET", path: "/api/2/users/me", as: "cadmin", status: 200,
+			want: []string{`"id":"{user:cadmin}"`, `"tenant_id":"{customerA}"`, `"origin_id":null`}, absent: []string{`"brand_id"`}},
+		{name: "a user under its partner's brand", setup: withBrand("partnerA"), method: "GET", path: "/api/2/users/me", as: "cadmin", status: 200,
+			want: []string{`"brand_id":"{brand:partnerA}"`}},
+		{name: "a user under the nearest brand", setup: func(e *env) { withBrand("root")(e); withBrand("partnerA")(e) },
+			method: "GET", path: "/api/2/users/me", as: "uadmin", status: 200, want: []string{`"brand_id":"{brand:partnerA}"`}},
+		{name: "a user of another partner under the root's brand", setup: func(e *env) { withBrand("root")(e); withBrand("partnerA")(e) },
+			method: "GET", path: "/api/2/users/me", as: "padminB", status: 200, want: []string{`"brand_id":"{brand:root}"`}},
+		{name: "an API client without a name", method: "GET", path: "/api/2/users/me", as: "customerA", status: 200,
+			want: []string{`"id":"{client:customerA}"`, `"tenant_id":"{customerA}"`, `"login":"{client:customerA}"`,
+				`"email":""`, `"firstname":null`, `"phone":null`}, absent: []string{`"brand_id"`}},
+		{name: "an API client by its client_credentials token, named", setup: namedClient, method: "GET", path: "/api/2/users/me", as: "provisioner", status: 200,
+			want: []string{`"id":"{client:provisioner}"`, `"tenant_id":"{partnerA}"`, `"login":"provisioner"`, `"tenant_kind":"partner"`,
+				`"email":""`, `"access_policies":[]`, `"enabled":true`}},
+		{name: "an API client under a brand", setup: func(e *env) { namedClient(e); withBrand("partnerA")(e) }, method: "GET",
+			path: "/api/2/users/me", as: "provisioner", status: 200, want: []string{`"login":"provisioner"`, `"brand_id":"{brand:partnerA}"`}},
+	})
+}

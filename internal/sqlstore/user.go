@@ -816,66 +816,67 @@ func (db *DB) FindUserByLogin(ctx context.Context, login string) (*tenantd.User,
 }
 
 // Me returns the principal's user and tenant; see tenantd.UserService.
-func (db *DB) Me(ctx context.Context) (*tenantd.User, *tenantd.Tenant, error) {
+func (db *DB) Me(ctx context.Context) (*tenantd.Self, error) {
 	p, err := principal(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if p.Type == tenantd.PrincipalClient {
-		return db.clientAsUser(ctx, p.ID)
+	if p.Type != tenantd.PrincipalUser && p.Type != tenantd.PrincipalClient {
+		return nil, tenantd.Errorf(tenantd.ENOTFOUND, "the caller is not a user")
 	}
-	if p.Type != tenantd.PrincipalUser {
-		return nil, nil, tenantd.Errorf(tenantd.ENOTFOUND, "the caller is not a user")
-	}
-	type result struct {
-		u *tenantd.User
-		t *tenantd.Tenant
-	}
-	r, err := read(ctx, db, func(tx *Tx) (result, error) {
-		u, _, err := findUser(ctx, tx, p.ID, false)
-		if err != nil {
-			return result{}, err
+	return read(ctx, db, func(tx *Tx) (*tenantd.Self, error) {
+		var (
+			u   *tenantd.User
+			t   *tenantd.Tenant
+			err error
+		)
+		if p.Type == tenantd.PrincipalClient {
+			u, t, err = clientAsUser(ctx, tx, p.ID)
+		} else if u, _, err = findUser(ctx, tx, p.ID, false); err == nil {
+			t, err = findTenant(ctx, tx, u.TenantID, false)
 		}
-		t, err := findTenant(ctx, tx, u.TenantID, false)
-		return result{u, t}, err
+		if err != nil {
+			return nil, err
+		}
+		self := &tenantd.Self{User: u, Tenant: t}
+		b, err := effectiveBrand(ctx, tx, t.Path)
+		switch {
+		case err == nil:
+			self.BrandID = b.ID
+		case tenantd.ErrorKind(err) != tenantd.ENOTFOUND:
+			return nil, err
+		}
+		return self, nil
 	})
-	return r.u, r.t, err
 }
 
 // clientAsUser is the user-shaped record of an API client: its id, its
 // tenant, its client_name as the login, and no personal data. Client code
 // written for the platform reads tenant_id from GET /users/me right after
 // taking a client_credentials token.
-func (db *DB) clientAsUser(ctx context.Context, id string) (*tenantd.User, *tenantd.Tenant, error) {
-	type result struct {
-		u *tenantd.User
-		t *tenantd.Tenant
+func clientAsUser(ctx context.Context, tx *Tx, id string) (*tenantd.User, *tenantd.Tenant, error) {
+	c, _, err := findClient(ctx, tx, id, false)
+	if err != nil {
+		return nil, nil, err
 	}
-	r, err := read(ctx, db, func(tx *Tx) (result, error) {
-		c, _, err := findClient(ctx, tx, id, false)
-		if err != nil {
-			return result{}, err
-		}
-		t, err := findTenant(ctx, tx, c.TenantID, false)
-		if err != nil {
-			return result{}, err
-		}
-		return result{&tenantd.User{
-			ID:            c.ID,
-			TenantID:      c.TenantID,
-			Login:         c.Name(),
-			Version:       1,
-			Enabled:       c.Status == tenantd.ClientStatusEnabled,
-			Activated:     true,
-			Language:      t.Language,
-			BusinessTypes: []string{},
-			Notifications: []string{},
-			IDPID:         t.DefaultIDPID,
-			MFAStatus:     "disabled",
-			Contact:       tenantd.Contact{ID: c.ID, Types: []string{}},
-			CreatedAt:     c.CreatedAt,
-			UpdatedAt:     c.CreatedAt,
-		}, t}, nil
-	})
-	return r.u, r.t, err
+	t, err := findTenant(ctx, tx, c.TenantID, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &tenantd.User{
+		ID:            c.ID,
+		TenantID:      c.TenantID,
+		Login:         c.Name(),
+		Version:       1,
+		Enabled:       c.Status == tenantd.ClientStatusEnabled,
+		Activated:     true,
+		Language:      t.Language,
+		BusinessTypes: []string{},
+		Notifications: []string{},
+		IDPID:         t.DefaultIDPID,
+		MFAStatus:     "disabled",
+		Contact:       tenantd.Contact{ID: c.ID, Types: []string{}},
+		CreatedAt:     c.CreatedAt,
+		UpdatedAt:     c.CreatedAt,
+	}, t, nil
 }

@@ -182,11 +182,11 @@ func testAccessPolicies(t *testing.T, f *fixture) {
 		t.Errorf("clearing roles: %v, %v", got, err)
 	}
 	pa := f.asUser(t, f.user(t, sys, p, "partneradmin", tenantd.RolePartnerAdmin))
-	self, _, err := f.db.Me(pa)
+	self, err := f.db.Me(pa)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.db.SetAccessPolicies(pa, self.ID, []tenantd.AccessPolicy{{RoleID: tenantd.RoleReadonlyAdmin, TenantID: p.ID}})
+	_, err = f.db.SetAccessPolicies(pa, self.User.ID, []tenantd.AccessPolicy{{RoleID: tenantd.RoleReadonlyAdmin, TenantID: p.ID}})
 	wantKind(t, "a user changes its own roles", err, tenantd.EFORBIDDEN, "")
 }
 

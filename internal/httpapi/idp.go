@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -274,8 +275,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleKeys(w http.ResponseWriter, _ *http.Request) error {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(s.Signer.JWKS())
+	writeJSON(w, "application/json", http.StatusOK, json.RawMessage(s.Signer.JWKS()))
 	return nil
 }
 

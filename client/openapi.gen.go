@@ -7137,7 +7137,10 @@ type ClientInterface interface {
 	// tenant may change them (403 otherwise). Turning an item on binds its
 	// service to the tenant; turning one off turns it off in the whole
 	// subtree. The items of GET .../offering_items and of
-	// available_for_child may be sent back as they are.
+	// available_for_child may be sent back as they are, and so may the
+	// whole envelope GET .../offering_items answered: its items then
+	// stand for offering_items (sending both is a 400), and its paging
+	// and timestamp are unknown fields.
 	//
 	// A quota carries the version of the quota it replaces (0 for an item
 	// that never had one); a stale version is a 426 whose code is
@@ -7164,7 +7167,10 @@ type ClientInterface interface {
 	// tenant may change them (403 otherwise). Turning an item on binds its
 	// service to the tenant; turning one off turns it off in the whole
 	// subtree. The items of GET .../offering_items and of
-	// available_for_child may be sent back as they are.
+	// available_for_child may be sent back as they are, and so may the
+	// whole envelope GET .../offering_items answered: its items then
+	// stand for offering_items (sending both is a 400), and its paging
+	// and timestamp are unknown fields.
 	//
 	// A quota carries the version of the quota it replaces (0 for an item
 	// that never had one); a stale version is a 426 whose code is
@@ -9722,7 +9728,10 @@ func (c *Raw) FetchTenantOfferingItems(ctx context.Context, tenantID TenantID, p
 // tenant may change them (403 otherwise). Turning an item on binds its
 // service to the tenant; turning one off turns it off in the whole
 // subtree. The items of GET .../offering_items and of
-// available_for_child may be sent back as they are.
+// available_for_child may be sent back as they are, and so may the
+// whole envelope GET .../offering_items answered: its items then
+// stand for offering_items (sending both is a 400), and its paging
+// and timestamp are unknown fields.
 //
 // A quota carries the version of the quota it replaces (0 for an item
 // that never had one); a stale version is a 426 whose code is
@@ -9759,7 +9768,10 @@ func (c *Raw) SetTenantOfferingItemsWithBody(ctx context.Context, tenantID Tenan
 // tenant may change them (403 otherwise). Turning an item on binds its
 // service to the tenant; turning one off turns it off in the whole
 // subtree. The items of GET .../offering_items and of
-// available_for_child may be sent back as they are.
+// available_for_child may be sent back as they are, and so may the
+// whole envelope GET .../offering_items answered: its items then
+// stand for offering_items (sending both is a 400), and its paging
+// and timestamp are unknown fields.
 //
 // A quota carries the version of the quota it replaces (0 for an item
 // that never had one); a stale version is a 426 whose code is
@@ -17348,7 +17360,10 @@ type ClientWithResponsesInterface interface {
 	// tenant may change them (403 otherwise). Turning an item on binds its
 	// service to the tenant; turning one off turns it off in the whole
 	// subtree. The items of GET .../offering_items and of
-	// available_for_child may be sent back as they are.
+	// available_for_child may be sent back as they are, and so may the
+	// whole envelope GET .../offering_items answered: its items then
+	// stand for offering_items (sending both is a 400), and its paging
+	// and timestamp are unknown fields.
 	//
 	// A quota carries the version of the quota it replaces (0 for an item
 	// that never had one); a stale version is a 426 whose code is
@@ -17375,7 +17390,10 @@ type ClientWithResponsesInterface interface {
 	// tenant may change them (403 otherwise). Turning an item on binds its
 	// service to the tenant; turning one off turns it off in the whole
 	// subtree. The items of GET .../offering_items and of
-	// available_for_child may be sent back as they are.
+	// available_for_child may be sent back as they are, and so may the
+	// whole envelope GET .../offering_items answered: its items then
+	// stand for offering_items (sending both is a 400), and its paging
+	// and timestamp are unknown fields.
 	//
 	// A quota carries the version of the quota it replaces (0 for an item
 	// that never had one); a stale version is a 426 whose code is
@@ -26700,7 +26718,10 @@ func (c *ClientWithResponses) FetchTenantOfferingItemsWithResponse(ctx context.C
 // tenant may change them (403 otherwise). Turning an item on binds its
 // service to the tenant; turning one off turns it off in the whole
 // subtree. The items of GET .../offering_items and of
-// available_for_child may be sent back as they are.
+// available_for_child may be sent back as they are, and so may the
+// whole envelope GET .../offering_items answered: its items then
+// stand for offering_items (sending both is a 400), and its paging
+// and timestamp are unknown fields.
 //
 // A quota carries the version of the quota it replaces (0 for an item
 // that never had one); a stale version is a 426 whose code is
@@ -26733,7 +26754,10 @@ func (c *ClientWithResponses) SetTenantOfferingItemsWithBodyWithResponse(ctx con
 // tenant may change them (403 otherwise). Turning an item on binds its
 // service to the tenant; turning one off turns it off in the whole
 // subtree. The items of GET .../offering_items and of
-// available_for_child may be sent back as they are.
+// available_for_child may be sent back as they are, and so may the
+// whole envelope GET .../offering_items answered: its items then
+// stand for offering_items (sending both is a 400), and its paging
+// and timestamp are unknown fields.
 //
 // A quota carries the version of the quota it replaces (0 for an item
 // that never had one); a stale version is a 426 whose code is

@@ -166,9 +166,11 @@ func (s *Server) handleAvailableForChild(w http.ResponseWriter, r *http.Request)
 
 // itemsPut is the body of PUT /tenants/{id}/offering_items. Items a GET or
 // available_for_child returned may be sent back verbatim: their read-only
-// fields are ignored.
+// fields are ignored. So may the whole envelope a GET answered: its list,
+// items, stands for offering_items.
 type itemsPut struct {
 	OfferingItems *[]itemIn `json:"offering_items"`
+	Items         *[]itemIn `json:"items"`
 	CheckUsage    flexBool  `json:"check_usage"`
 }
 
@@ -204,8 +206,13 @@ func (s *Server) handleOfferingItemsPut(w http.ResponseWriter, r *http.Request) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.OfferingItems == nil {
+	switch {
+	case body.OfferingItems != nil && body.Items != nil:
+		return fieldError("items", "may not be sent beside offering_items")
+	case body.OfferingItems == nil && body.Items == nil:
 		return fieldError("offering_items", "is required")
+	case body.OfferingItems == nil:
+		body.OfferingItems = body.Items
 	}
 	var changes []tenantd.OfferingItemChange
 	for _, in := range *body.OfferingItems {

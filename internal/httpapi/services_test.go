@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tenantd/tenantd"
@@ -118,6 +119,28 @@ func TestOfferingItems(t *testing.T) {
 			body: `{"offering_items":[{"application_id":"` + backupApp + `","name":"pw_base_servers","quota":{"value":5,"overage":1,"version":0}}],` +
 				`"timestamp":"2026-12-07T10:00:00.000000+00:00","paging":{"cursors":{}}}`, status: 200,
 			want: []string{`"quota":{"value":5,"overage":1,"version":1`}, warn: []string{"paging", "timestamp"}},
+		{name: "the whole envelope a GET answered, sent back with a quota changed", setup: withBackup, method: "GET", path: items + "?edition=pck_per_workload", as: "padminA", status: 200,
+			check: func(t *testing.T, e *env, got map[string]any) {
+				list, _ := got["items"].([]any)
+				changed := false
+				for _, it := range list {
+					if it := it.(map[string]any); it["name"] == "pw_base_servers" {
+						it["quota"].(map[string]any)["value"] = 7
+						changed = true
+					}
+				}
+				body, err := marshal(got)
+				if err != nil || !changed {
+					t.Fatalf("no pw_base_servers in %v (%v)", got, err)
+				}
+				status, h, b := e.doResp("PUT", items, "padminA", body, nil)
+				if status != 200 || !strings.Contains(string(b), `"quota":{"value":7,`) {
+					t.Fatalf("PUT the envelope back: %d %s", status, b)
+				}
+				checkWarnings(t, h, []string{"paging", "timestamp"})
+			}},
+		{name: "items beside offering_items", setup: withBackup, method: "PUT", path: items, as: "padminA",
+			body: `{"offering_items":[],"items":[]}`, status: 400, want: []string{"items"}},
 		{name: "the list envelope, strictly", setup: withBackup, method: "PUT", path: items + "?field_validation=strict", as: "padminA",
 			body: `{"offering_items":[],"timestamp":"2026-12-07T10:00:00.000000+00:00"}`, status: 400, want: []string{"timestamp"}},
 		{name: "a stale quota version", setup: withBackup, method: "PUT", path: items, as: "padminA",

@@ -459,3 +459,60 @@ func TestMe(t *testing.T) {
 			path: "/api/2/users/me", as: "provisioner", status: 200, want: []string{`"login":"provisioner"`, `"brand_id":"{brand:partnerA}"`}},
 	})
 }
+
+// wireNoRoundTrip are the paths whose GET answers something else than what
+// their PUT takes, in the published document too, and why.
+var wireNoRoundTrip = map[string]string{
+	"/api/2/tenants/{tenant_id}/edition":    "GET checks a switch to target_edition, which it requires; PUT makes it",
+	"/api/2/tenants/usages":                 "GET queries usages of the tenants it requires; PUT reports usage",
+	"/api/2/tenants/{tenant_id}/mfa/status": "GET reports mfa_status and counts of users; PUT takes enabled",
+	// A setting the tenant does not set reads own: null, which holds no
+	// value to write back; TestServices sends back one that is set.
+	"/api/2/applications/{application_id}/settings/tenants/{tenant_id}/{setting_name}": "own is null unless set",
+}
+
+// TestReadModifyWriteEveryResource reads every resource that has both a
+// GET and a PUT at one path and sends what it read back to the PUT
+// unchanged, as client code that reads, edits and writes an object does:
+// the fields the PUT does not take are dropped (and named in Warning
+// headers), never refused.
+func TestReadModifyWriteEveryResource(t *testing.T) {
+	keys := wireRoutes(t)
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			for _, key := range keys {
+				path, ok := strings.CutPrefix(key, "PUT ")
+				if !ok {
+					continue
+				}
+				if _, ok := authzMatrix["GET "+path]; !ok || wireNoRoundTrip[path] != "" {
+					continue
+				}
+				c := authzMatrix[key]
+				t.Run(path, func(t *testing.T) {
+					t.Parallel()
+					e := store.env(t)
+					if c.setup != nil {
+						c.setup(t, e)
+					}
+					target := authzFill(e, c.path)
+					read, _, _ := strings.Cut(target, "?")
+					got := wireSend(t, e, "GET", read, "root", "", "", nil)
+					if got.status != http.StatusOK {
+						t.Fatalf("GET %s: status %d: %s", read, got.status, got.body)
+					}
+					r := wireSend(t, e, "PUT", target, "root", string(got.body), "application/json", nil)
+					if r.status >= 400 {
+						t.Errorf("PUT %s with what GET answered: status %d: %s\nsent: %s", target, r.status, r.body, got.body)
+					}
+					checkWire(t, "PUT", target, r)
+					// And strictly, each field the PUT does not take is named.
+					if strict := wireSend(t, e, "PUT", target+map[bool]string{true: "&", false: "?"}[strings.Contains(target, "?")]+"field_validation=strict",
+						"root", string(got.body), "application/json", nil); strict.status != 400 && len(r.header.Values("Warning")) > 0 {
+						t.Errorf("strict PUT %s: status %d, want 400: warn mode dropped %q", target, strict.status, r.header.Values("Warning"))
+					}
+				})
+			}
+		})
+	}
+}

@@ -911,7 +911,7 @@ func TestAncestorWalk(t *testing.T) {
 			// Contact data and tags above the client that must not show.
 			v := authzVersion(t, e.json("GET", "/api/2/tenants/{partnerA}", "root", "", 200))
 			e.json("PUT", "/api/2/tenants/{partnerA}", "root", `{"version":`+v+`,"internal_tag":"partner-secret","customer_id":"P-42",
-				"contact":{"email":"boss@example.com","firstname":"Boss","phone":"555"}}`, 200)
+				"contact":{"email":"boss@example.com","firstname":"Boss","phone":"+1-555-0142-x"}}`, 200)
 
 			id := e.ids["subA"]
 			chain := []string{}
@@ -936,7 +936,7 @@ func TestAncestorWalk(t *testing.T) {
 							t.Errorf("ancestor %s %s shows %v, want %v", id, what, keys, want)
 						}
 						b, _ := json.Marshal(obj)
-						for _, secret := range []string{"boss@example.com", "Boss", "555", "partner-secret", "P-42", "secret@example.com"} {
+						for _, secret := range []string{"boss@example.com", "Boss", "+1-555-0142-x", "partner-secret", "P-42", "secret@example.com"} {
 							if strings.Contains(string(b), secret) {
 								t.Errorf("ancestor %s %s leaks %q: %s", id, what, secret, b)
 							}

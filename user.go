@@ -204,8 +204,19 @@ type UserFilter struct {
 	UpdatedSince        *time.Time
 	AllowDeleted        bool
 	WithAccessPolicies  bool
-	Limit               int
-	After               *UserCursor
+	// ExternalIDs, OriginID and TenantKinds narrow the listing to users
+	// with one of those external ids, with that origin id, or in a tenant
+	// of one of those kinds; empty or nil narrows nothing.
+	ExternalIDs []string
+	OriginID    *string
+	TenantKinds []TenantKind
+	// Roles narrows the listing to users holding one of those roles;
+	// TargetTenantID to users whose roles reach that tenant (users of it
+	// or of one of its ancestors).
+	Roles          []string
+	TargetTenantID *string
+	Limit          int
+	After          *UserCursor
 }
 
 // UserCursor is the keyset position after the last user of a page.

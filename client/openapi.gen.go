@@ -5046,6 +5046,26 @@ type FetchUsersBatchParams struct {
 
 	// AllowDeleted Include deleted objects.
 	AllowDeleted *AllowDeleted `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
+
+	// ExternalIds Comma-separated external ids, at most 100; only users with one of them.
+	ExternalIds *string `form:"external_ids,omitempty" json:"external_ids,omitempty"`
+
+	// OriginID Only users with this origin_id.
+	OriginID *string `form:"origin_id,omitempty" json:"origin_id,omitempty"`
+
+	// TenantKinds Comma-separated tenant kinds (root, partner, folder, customer,
+	// unit); only users of tenants of those kinds.
+	TenantKinds *string `form:"tenant_kinds,omitempty" json:"tenant_kinds,omitempty"`
+
+	// InsideOrganization Must be true when access_policies is given. A user's roles are
+	// always on its own tenant, so it narrows nothing further.
+	InsideOrganization *bool `form:"inside_organization,omitempty" json:"inside_organization,omitempty"`
+
+	// AccessPolicies Comma-separated role ids; only users holding one of them. Needs inside_organization=true.
+	AccessPolicies *string `form:"access_policies,omitempty" json:"access_policies,omitempty"`
+
+	// TargetTenantID Only users whose roles reach this tenant, that is users of it or of one of its ancestors.
+	TargetTenantID *string `form:"target_tenant_id,omitempty" json:"target_tenant_id,omitempty"`
 }
 
 // FetchUsersBatchParamsLod defines parameters for FetchUsersBatch.
@@ -15325,6 +15345,78 @@ func NewFetchUsersBatchRequest(server string, params *FetchUsersBatchParams) (*h
 		if params.AllowDeleted != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "allow_deleted", *params.AllowDeleted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalIds != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_ids", *params.ExternalIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OriginID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "origin_id", *params.OriginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TenantKinds != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenant_kinds", *params.TenantKinds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InsideOrganization != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "inside_organization", *params.InsideOrganization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AccessPolicies != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "access_policies", *params.AccessPolicies, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetTenantID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target_tenant_id", *params.TargetTenantID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -348,15 +348,20 @@ func (s *Server) handleUserRestore(w http.ResponseWriter, r *http.Request) error
 
 // userQuery is what a batch listing of users asks for; the cursor carries it.
 type userQuery struct {
-	IDs          []string            `json:"ids,omitempty"`
-	TenantID     *string             `json:"tenant,omitempty"`
-	SubtreeID    *string             `json:"subtree,omitempty"`
-	UpdatedSince *time.Time          `json:"since,omitempty"`
-	AllowDeleted bool                `json:"deleted,omitempty"`
-	Policies     bool                `json:"policies,omitempty"`
-	LOD          string              `json:"lod,omitempty"`
-	Limit        int                 `json:"limit,omitempty"`
-	After        *tenantd.UserCursor `json:"after,omitempty"`
+	IDs          []string             `json:"ids,omitempty"`
+	TenantID     *string              `json:"tenant,omitempty"`
+	SubtreeID    *string              `json:"subtree,omitempty"`
+	UpdatedSince *time.Time           `json:"since,omitempty"`
+	AllowDeleted bool                 `json:"deleted,omitempty"`
+	Policies     bool                 `json:"policies,omitempty"`
+	ExternalIDs  []string             `json:"external,omitempty"`
+	OriginID     *string              `json:"origin,omitempty"`
+	TenantKinds  []tenantd.TenantKind `json:"kinds,omitempty"`
+	Roles        []string             `json:"roles,omitempty"`
+	TargetID     *string              `json:"target,omitempty"`
+	LOD          string               `json:"lod,omitempty"`
+	Limit        int                  `json:"limit,omitempty"`
+	After        *tenantd.UserCursor  `json:"after,omitempty"`
 }
 
 func parseUserQuery(r *http.Request) (userQuery, error) {
@@ -390,6 +395,38 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	if q.LOD, err = lodParam(r); err != nil {
 		return q, err
 	}
+	if q.ExternalIDs, err = listParam(r, "external_ids", maxListItems); err != nil {
+		return q, err
+	}
+	if v := r.URL.Query().Get("origin_id"); v != "" {
+		q.OriginID = &v
+	}
+	kinds, err := listParam(r, "tenant_kinds", maxListItems)
+	if err != nil {
+		return q, err
+	}
+	for _, k := range kinds {
+		if kind := tenantd.TenantKind(k); kind.Valid() {
+			q.TenantKinds = append(q.TenantKinds, kind)
+		} else {
+			return q, tenantd.CodedErrorf(tenantd.EINVALID, tenantd.CodeParameterMalformed, "query parameter tenant_kinds: %q is not a tenant kind", k)
+		}
+	}
+	inside, err := boolParam(r, "inside_organization")
+	if err != nil {
+		return q, err
+	}
+	if q.Roles, err = listParam(r, "access_policies", maxListItems); err != nil {
+		return q, err
+	}
+	if len(q.Roles) > 0 && !inside {
+		return q, tenantd.CodedErrorf(tenantd.EINVALID, tenantd.CodeParameterMalformed, "query parameter access_policies needs inside_organization=true")
+	}
+	if target, ok, err := idParam(r, "target_tenant_id"); err != nil {
+		return q, err
+	} else if ok {
+		q.TargetID = &target
+	}
 	return q, nil
 }
 
@@ -411,7 +448,9 @@ func (s *Server) handleUserBatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	page, err := s.Users.FindUsers(r.Context(), tenantd.UserFilter{IDs: q.IDs, TenantID: q.TenantID, SubtreeRootTenantID: q.SubtreeID,
-		UpdatedSince: q.UpdatedSince, AllowDeleted: q.AllowDeleted, WithAccessPolicies: q.Policies, Limit: q.Limit, After: q.After})
+		UpdatedSince: q.UpdatedSince, AllowDeleted: q.AllowDeleted, WithAccessPolicies: q.Policies,
+		ExternalIDs: q.ExternalIDs, OriginID: q.OriginID, TenantKinds: q.TenantKinds,
+		Roles: q.Roles, TargetTenantID: q.TargetID, Limit: q.Limit, After: q.After})
 	if err != nil {
 		return err
 	}

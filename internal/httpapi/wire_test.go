@@ -516,3 +516,64 @@ func TestReadModifyWriteEveryResource(t *testing.T) {
 		})
 	}
 }
+
+// TestUserFilters checks the published filters of GET /users that narrow
+// the listing: a provisioning script that looks a user up by its external
+// id must get that user, not the whole subtree.
+func TestUserFilters(t *testing.T) {
+	crm := func(e *env) {
+		e.t.Helper()
+		u := e.json("POST", "/api/2/users", "root", `{"tenant_id":"{customerA}","login":"crm","contact":{"email":"crm@example.com"},`+
+			`"external_id":"crm-42","origin_id":"origin-7"}`, 200)
+		e.ids["user:crm"], _ = u["id"].(string)
+	}
+	// pages follows the cursors of a listing of limit 1 and returns the
+	// logins it lists.
+	pages := func(t *testing.T, e *env, path string) []string {
+		var logins []string
+		for range 20 {
+			got := e.json("GET", path, "root", "", 200)
+			for _, it := range got["items"].([]any) {
+				logins = append(logins, it.(map[string]any)["login"].(string))
+			}
+			after, _ := got["paging"].(map[string]any)["cursors"].(map[string]any)["after"].(string)
+			if after == "" {
+				return logins
+			}
+			path = "/api/2/users?after=" + url.QueryEscape(after)
+		}
+		t.Fatalf("more than 20 pages")
+		return nil
+	}
+	run(t, []scenario{
+		{name: "by external id", setup: crm, method: "GET", path: "/api/2/users?external_ids=crm-41,crm-42", as: "root", status: 200,
+			want: []string{`"login":"crm"`}, absent: []string{`"login":"cadmin"`}},
+		{name: "by an external id nobody has", setup: crm, method: "GET", path: "/api/2/users?external_ids=crm-43", as: "root", status: 200,
+			want: []string{`"items":[]`}},
+		{name: "by origin id, within a tenant", setup: crm, method: "GET", path: "/api/2/users?tenant_id={customerA}&origin_id=origin-7", as: "padminA", status: 200,
+			want: []string{`"login":"crm"`}, absent: []string{`"login":"cadmin"`}},
+		{name: "by external id, outside the caller's subtree", setup: crm, method: "GET", path: "/api/2/users?external_ids=crm-42", as: "padminB", status: 200,
+			want: []string{`"items":[]`}},
+		{name: "by tenant kind", method: "GET", path: "/api/2/users?tenant_kinds=partner,unit", as: "root", status: 200,
+			want: []string{`"login":"padminA"`, `"login":"padminB"`, `"login":"uadmin"`}, absent: []string{`"login":"cadmin"`}},
+		{name: "by tenant kind, page by page", method: "GET", path: "/api/2/users?tenant_kinds=partner&limit=1", as: "root", status: 200,
+			check: func(t *testing.T, e *env, _ map[string]any) {
+				got := pages(t, e, "/api/2/users?tenant_kinds=partner&limit=1")
+				sort.Strings(got)
+				if strings.Join(got, ",") != "padminA,padminB" {
+					t.Errorf("pages of partner users: %v", got)
+				}
+			}},
+		{name: "by a kind that is none", method: "GET", path: "/api/2/users?tenant_kinds=galaxy", as: "root", status: 400, want: []string{"tenant_kinds"}},
+		{name: "by role inside the organization", method: "GET", path: "/api/2/users?inside_organization=true&access_policies=company_admin,unit_admin", as: "root", status: 200,
+			want: []string{`"login":"cadmin"`, `"login":"uadmin"`}, absent: []string{`"login":"padminA"`, `"login":"readonly"`}},
+		{name: "by role without inside_organization", method: "GET", path: "/api/2/users?access_policies=company_admin", as: "root", status: 400,
+			want: []string{"inside_organization"}},
+		{name: "by users reaching a unit", method: "GET", path: "/api/2/users?target_tenant_id={unitA}", as: "root", status: 200,
+			want: []string{`"login":"padminA"`, `"login":"cadmin"`, `"login":"uadmin"`}, absent: []string{`"login":"padminB"`}},
+		{name: "by users reaching a unit, seen from its customer", method: "GET", path: "/api/2/users?target_tenant_id={unitA}", as: "cadmin", status: 200,
+			want: []string{`"login":"cadmin"`, `"login":"uadmin"`}, absent: []string{`"login":"padminA"`}},
+		{name: "by users reaching another's tenant", method: "GET", path: "/api/2/users?target_tenant_id={customerA}", as: "padminB", status: 404},
+		{name: "by a malformed target", method: "GET", path: "/api/2/users?target_tenant_id=nope", as: "root", status: 400, want: []string{"target_tenant_id"}},
+	})
+}

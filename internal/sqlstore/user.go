@@ -270,6 +270,37 @@ func (db *DB) FindUsers(ctx context.Context, f tenantd.UserFilter) (*tenantd.Use
 		if !f.AllowDeleted {
 			where = append(where, "u.deleted_at IS NULL")
 		}
+		if len(f.ExternalIDs) > 0 {
+			where = append(where, "u.external_id IN ("+placeholders(len(f.ExternalIDs))+")")
+			for _, x := range f.ExternalIDs {
+				args = append(args, x)
+			}
+		}
+		if f.OriginID != nil {
+			where = append(where, "u.origin_id = ?")
+			args = append(args, *f.OriginID)
+		}
+		if len(f.TenantKinds) > 0 {
+			where = append(where, "t.kind IN ("+placeholders(len(f.TenantKinds))+")")
+			for _, k := range f.TenantKinds {
+				args = append(args, string(k))
+			}
+		}
+		if len(f.Roles) > 0 {
+			where = append(where, "EXISTS (SELECT 1 FROM access_policies ap WHERE ap.user_id = u.id AND ap.role_id IN ("+placeholders(len(f.Roles))+"))")
+			for _, r := range f.Roles {
+				args = append(args, r)
+			}
+		}
+		if f.TargetTenantID != nil {
+			target, err := visibleTenant(ctx, tx, p, *f.TargetTenantID, f.AllowDeleted)
+			if err != nil {
+				return nil, err
+			}
+			// The user's tenant is the target or one of its ancestors.
+			where = append(where, "substr(?, 1, length(t.path)) = t.path")
+			args = append(args, target.Path)
+		}
 		order := "u.id"
 		if f.UpdatedSince != nil {
 			where = append(where, "u.updated_at >= ?")

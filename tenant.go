@@ -78,21 +78,29 @@ type Tenant struct {
 	DeletedAt *time.Time
 
 	// AncestorView is set on a tenant read by a principal whose home lies
-	// below it: only the fields of AncestorFields are set, the others are
-	// zero (see AsAncestorView).
+	// below it: only the fields of AncestorFields hold the tenant's values,
+	// the others are zero (see AsAncestorView).
 	AncestorView bool
 }
 
-// AncestorFields are the wire fields of a tenant a principal reads on its
-// chain of ancestors: enough to walk up to the root and name each tenant,
-// nothing of its contacts, users, settings, secrets or other children.
-var AncestorFields = []string{"id", "parent_id", "name", "kind", "enabled", "version", "created_at", "updated_at", "deleted_at"}
+// AncestorFields are the wire fields of a tenant that hold its own values
+// when a principal reads it on its chain of ancestors: enough to walk up to
+// the root, name each tenant and decode it as a tenant, nothing of its
+// contacts, identifiers, tags, owner, brand, users, settings or children.
+// The other fields of the tenant schema are sent empty (null, false, an
+// empty contact).
+var AncestorFields = []string{"id", "parent_id", "name", "kind", "enabled", "version", "created_at", "updated_at", "deleted_at",
+	"customer_type", "language", "mfa_status", "pricing_mode", "has_children", "default_idp_id"}
 
 // AsAncestorView returns the view of t a principal below it may read: the
-// fields of AncestorFields and the path, everything else zero.
+// fields of AncestorFields, the path and the id of its contact (whose data
+// stays empty), everything else zero. An ancestor has children by
+// definition.
 func (t *Tenant) AsAncestorView() *Tenant {
 	return &Tenant{ID: t.ID, ParentID: t.ParentID, Kind: t.Kind, Name: t.Name, Path: t.Path, Version: t.Version,
-		Enabled: t.Enabled, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, DeletedAt: t.DeletedAt, AncestorView: true}
+		Enabled: t.Enabled, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, DeletedAt: t.DeletedAt,
+		CustomerType: t.CustomerType, DefaultIDPID: t.DefaultIDPID, Language: t.Language, MFAStatus: t.MFAStatus, PricingMode: t.PricingMode,
+		Contact: Contact{ID: t.Contact.ID}, HasChildren: true, AncestorView: true}
 }
 
 // UpdateLock, when enabled, lets only principals of the owner tenant update

@@ -926,14 +926,27 @@ func TestAncestorWalk(t *testing.T) {
 				}
 				one := e.json("GET", "/api/2/tenants/"+id+"?embed_path=true", "subClient", "", 200)
 				if step > 0 {
-					for what, obj := range map[string]map[string]any{"by id": one, "in a batch": items[0].(map[string]any)} {
-						keys := slices.Sorted(maps.Keys(obj))
-						want := slices.Sorted(slices.Values(tenantd.AncestorFields))
-						if what == "in a batch" {
-							want = slices.Sorted(slices.Values(append([]string{"offering_items"}, tenantd.AncestorFields...)))
+					// The ancestor decodes as a tenant: every field root reads,
+					// the ancestor fields holding the tenant's own values.
+					full := e.json("GET", "/api/2/tenants/"+id, "root", "", 200)
+					fullBatch := e.json("GET", "/api/2/tenants?uuids="+id, "root", "", 200)["items"].([]any)[0].(map[string]any)
+					for what, pair := range map[string][2]map[string]any{"by id": {one, full}, "in a batch": {items[0].(map[string]any), fullBatch}} {
+						obj, whole := pair[0], pair[1]
+						if keys, want := slices.Sorted(maps.Keys(obj)), slices.Sorted(maps.Keys(whole)); !slices.Equal(keys, want) {
+							t.Errorf("ancestor %s %s shows %v, want the fields root reads %v", id, what, keys, want)
 						}
-						if !slices.Equal(keys, want) {
-							t.Errorf("ancestor %s %s shows %v, want %v", id, what, keys, want)
+						for _, f := range tenantd.AncestorFields {
+							if got, want := fmt.Sprint(obj[f]), fmt.Sprint(whole[f]); got != want {
+								t.Errorf("ancestor %s %s: %s is %s, root reads %s", id, what, f, got, want)
+							}
+						}
+						for _, f := range []string{"customer_id", "internal_tag", "owner_id", "brand_id", "production_start_date"} {
+							if obj[f] != nil {
+								t.Errorf("ancestor %s %s: %s is %v, want null", id, what, f, obj[f])
+							}
+						}
+						if c, _ := obj["contact"].(map[string]any); c == nil || c["firstname"] != nil || c["phone"] != nil || c["email"] != "" {
+							t.Errorf("ancestor %s %s: contact %v, want an empty contact", id, what, obj["contact"])
 						}
 						b, _ := json.Marshal(obj)
 						for _, secret := range []string{"boss@example.com", "Boss", "+1-555-0142-x", "partner-secret", "P-42", "secret@example.com"} {

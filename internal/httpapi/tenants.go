@@ -226,13 +226,9 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if t.AncestorView {
-		// An ancestor shows its ancestor view only, and no path: the path
-		// runs from the caller's home down, and an ancestor lies above it.
-		v, err := pick(tenantOut(t, false), tenantd.AncestorFields)
-		if err != nil {
-			return err
-		}
-		encode(w, http.StatusOK, v)
+		// An ancestor shows its ancestor view, and no path: the path runs
+		// from the caller's home down, and an ancestor lies above it.
+		encode(w, http.StatusOK, tenantOut(t, false))
 		return nil
 	}
 	out := tenantOut(t, false)

@@ -26,8 +26,12 @@ func TestTenantGet(t *testing.T) {
 		{name: "partner reads itself", method: "GET", path: "/api/2/tenants/{partnerA}", as: "partnerA", status: 200},
 		{name: "partner cannot read a sibling partner", method: "GET", path: "/api/2/tenants/{partnerB}", as: "partnerA", status: 404},
 		{name: "partner cannot read another partner's customer", method: "GET", path: "/api/2/tenants/{customerB}", as: "partnerA", status: 404},
-		// Ancestors (the root, a customer's partner) are read in the
-		// ancestor view: see TestAncestorWalk.
+		// Ancestors are read in the ancestor view (see TestAncestorWalk):
+		// the whole tenant schema, its private fields empty.
+		{name: "partner reads the root, its ancestor", method: "GET", path: "/api/2/tenants/{root}", as: "partnerA", status: 200,
+			want: []string{`"kind":"root"`, `"has_children":true`, `"customer_id":null`, `"contacts":[]`}},
+		{name: "customer reads its partner in a batch", method: "GET", path: "/api/2/tenants?uuids={partnerA}", as: "customerA", status: 200,
+			want: []string{`"name":"partnerA"`, `"pricing_mode":"trial"`, `"internal_tag":null`, `"offering_items":[]`}},
 		{name: "customer cannot read another partner", method: "GET", path: "/api/2/tenants/{partnerB}", as: "customerA", status: 404},
 		{name: "malformed id", method: "GET", path: "/api/2/tenants/not-a-uuid", as: "root", status: 400, want: []string{`"code":"ParameterMalformed"`}},
 		{name: "uppercase id", method: "GET", path: "/api/2/tenants/" + strings.ToUpper("0fcd4a69-8a40-4de8-b711-d9c83dc000f7"), as: "root", status: 400},

@@ -241,20 +241,7 @@ var lodFields = map[string][]string{
 // tenantAtLOD renders a tenant of a batch listing at a level of detail; every
 // level carries offering_items.
 func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (map[string]json.RawMessage, error) {
-	fields := lodFields[lod]
-	if t.AncestorView {
-		// An ancestor of the caller's home: at most its ancestor view.
-		fields = tenantd.AncestorFields
-		if lf := lodFields[lod]; lf != nil {
-			fields = []string{}
-			for _, f := range tenantd.AncestorFields {
-				if slices.Contains(lf, f) {
-					fields = append(fields, f)
-				}
-			}
-		}
-	}
-	out, err := pick(tenantOut(t, withContacts && !t.AncestorView), fields)
+	out, err := pick(tenantOut(t, withContacts && !t.AncestorView), lodFields[lod])
 	if err != nil {
 		return nil, err
 	}

@@ -284,7 +284,8 @@ func testVisibility(t *testing.T, f *fixture) {
 	if root, err := f.db.FindTenantByID(ctx, f.root.ID, false); err != nil {
 		t.Errorf("read the parent: %v", err)
 	} else if !root.AncestorView || root.ID != f.root.ID || root.ParentID != f.root.ID || root.Name != f.root.Name ||
-		root.DefaultIDPID != "" || root.Contact.ID != "" || root.HasChildren {
+		root.Contact.Email != nil || root.Contact.Firstname != nil || root.CustomerID != nil ||
+		root.InternalTag != nil || root.OwnerID != nil || !root.HasChildren {
 		t.Errorf("the parent as p1 reads it: %+v, want its ancestor view", root)
 	}
 	_, err = f.db.TenantChildren(ctx, f.root.ID, false)

@@ -348,9 +348,9 @@ type TenantService interface {
 	// the parent or subtree root is not visible.
 	FindTenants(ctx context.Context, f TenantFilter) (*TenantPage, error)
 
-	// TenantChildren returns the ids of a tenant's children sorted by name.
-	// Returns ENOTFOUND if the tenant is not visible.
-	TenantChildren(ctx context.Context, id string, allowDeleted bool) ([]string, error)
+	// TenantChildren returns the ids of a tenant's children in the order
+	// asked. Returns ENOTFOUND if the tenant is not visible.
+	TenantChildren(ctx context.Context, id string, allowDeleted bool, order ChildOrder) ([]string, error)
 
 	// TenantPath returns the tenants from the principal's home tenant down to
 	// the tenant. Returns ENOTFOUND if the tenant is not visible.

@@ -16,7 +16,16 @@ package tenantd
 //     catalog). Without it, usage_type names a usage, and the report goes to
 //     the one item of the tenant that is on and measures it. With
 //     offering_item, usage_type is echoed and otherwise ignored.
-//     resource_id and infra_id are echoed and not kept.
+//     resource_id is echoed and not kept. infra_id, sent with an item of
+//     type infra, names the infrastructure the usage is at: it must be the
+//     one the tenant's item is bound to (a tenant's infra item offers one
+//     infrastructure, so its usage is the usage at that infrastructure, and
+//     usage output carries it as infra_id). With items of other types it is
+//     echoed and ignored.
+//   - A computed usage that no item carries (total_storage, child_storages
+//     …) takes the edition "mixed" when the tenant's items measuring its
+//     source belong to more than one edition, as shared storage does when a
+//     tenant holds items of several editions; null otherwise.
 //   - Only API clients (and tenantd itself) with change rights report usage,
 //     for tenants of their subtree; users never do. A report is checked item
 //     by item: a bad item gets its own error (HTTP 200 overall) and nothing
@@ -76,6 +85,8 @@ type UsageReport struct {
 	UsageType string
 	// Value is the usage; nil when the report carries none.
 	Value *int64
+	// InfraID, when set, is the infrastructure the usage is at.
+	InfraID string
 }
 
 // Validate checks what needs no store to check.
@@ -93,6 +104,25 @@ func (r *UsageReport) Validate() error {
 		return Errorf(EINVALID, "usage_value must not be negative, not %d", *r.Value)
 	}
 	return nil
+}
+
+// EditionMixed is the edition of a computed usage whose source is measured
+// by items of several editions.
+const EditionMixed = "mixed"
+
+// checkInfra checks that a report naming an infrastructure for an infra
+// item names the one the item is bound to. On items of other types infra_id
+// is echoed and ignored, as services send it with every item.
+func (r *UsageReport) checkInfra(it OfferingItem) (OfferingItem, error) {
+	switch {
+	case r.InfraID == "" || it.Type != "infra":
+		return it, nil
+	case !ValidID(r.InfraID):
+		return OfferingItem{}, Errorf(EINVALID, "infra_id %q is not a lowercase UUID", r.InfraID)
+	case it.InfraID != r.InfraID:
+		return OfferingItem{}, Errorf(EINVALID, "offering item %s of tenant %s offers infrastructure %s, not %s", it.Name, r.TenantID, it.InfraID, r.InfraID)
+	}
+	return it, nil
 }
 
 // ResolveUsageItem returns the item of a tenant that a report is about,
@@ -118,7 +148,7 @@ func (c *Catalog) ResolveUsageItem(items []OfferingItem, r *UsageReport) (Offeri
 		}
 		for _, it := range items {
 			if it.ApplicationID == defs[0].ApplicationID && it.Name == defs[0].Name && it.Status == 1 {
-				return it, nil
+				return r.checkInfra(it)
 			}
 		}
 		return OfferingItem{}, Errorf(EINVALID, "offering item %s is not on for tenant %s", r.OfferingItem, r.TenantID)
@@ -131,15 +161,18 @@ func (c *Catalog) ResolveUsageItem(items []OfferingItem, r *UsageReport) (Offeri
 		if _, ok := RollupOf(it.ApplicationID, it.UsageName); ok {
 			return OfferingItem{}, Errorf(EINVALID, "usage %s is computed from other usage and cannot be reported", r.UsageType)
 		}
-		if it.Status == 1 {
+		if it.Status == 1 && (r.InfraID == "" || it.Type != "infra" || it.InfraID == r.InfraID) {
 			found = append(found, it)
 		}
 	}
 	switch len(found) {
 	case 0:
+		if r.InfraID != "" {
+			return OfferingItem{}, Errorf(EINVALID, "no offering item that measures %q at infrastructure %s is on for tenant %s", r.UsageType, r.InfraID, r.TenantID)
+		}
 		return OfferingItem{}, Errorf(EINVALID, "no offering item that measures %q is on for tenant %s", r.UsageType, r.TenantID)
 	case 1:
-		return found[0], nil
+		return r.checkInfra(found[0])
 	}
 	return OfferingItem{}, Errorf(EINVALID, "several offering items of tenant %s measure %q; name one with offering_item", r.TenantID, r.UsageType)
 }

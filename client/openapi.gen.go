@@ -4877,7 +4877,13 @@ type UploadTenantBrandLogoParams struct {
 
 // FetchTenantChildrenParams defines parameters for FetchTenantChildren.
 type FetchTenantChildrenParams struct {
-	// Order Sort order; a leading - reverses it.
+	// Order Sort order: name (case-insensitive), as_is (creation), status
+	// (enabled first), usage (the sum of the child's own usage this
+	// period), usage.<usage_name> (that usage; a computed one such as
+	// total_storage over the child's subtree) or
+	// usage.storage.<infra_uuid> (the child's infra items at that
+	// infrastructure). A leading - reverses the key; ties stay sorted
+	// by name, then id.
 	Order *string `form:"order,omitempty" json:"order,omitempty"`
 
 	// AllowDeleted Include deleted objects.

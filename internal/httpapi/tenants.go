@@ -356,10 +356,11 @@ func (s *Server) handleTenantChildren(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if o := r.URL.Query().Get("order"); o != "" && o != "name" && o != "as_is" {
-		return tenantd.Errorf(tenantd.EINVALID, "query parameter order %q is not supported; use name or as_is", o)
+	order, err := tenantd.ParseChildOrder(r.URL.Query().Get("order"))
+	if err != nil {
+		return err
 	}
-	ids, err := s.Tenants.TenantChildren(r.Context(), id, allowDeleted)
+	ids, err := s.Tenants.TenantChildren(r.Context(), id, allowDeleted, order)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tenantd/tenantd"
 )
 
 // deleted sets up a tenant "gone" under partnerA that is disabled and
@@ -212,7 +215,79 @@ func TestTenantChildren(t *testing.T) {
 		{name: "without deleted", setup: deleted, method: "GET", path: "/api/2/tenants/{partnerA}/children", as: "root", status: 200, absent: []string{"{gone}"}},
 		{name: "with deleted", setup: deleted, method: "GET", path: "/api/2/tenants/{partnerA}/children?allow_deleted=true", as: "root", status: 200, want: []string{"{gone}"}},
 		{name: "unknown order", method: "GET", path: "/api/2/tenants/{root}/children?order=shoe", as: "root", status: 400},
+		{name: "order by a malformed infrastructure", method: "GET", path: "/api/2/tenants/{root}/children?order=usage.storage.nope", as: "root", status: 400,
+			want: []string{`"code":"ParameterMalformed"`}},
+		{name: "order by a bare minus", method: "GET", path: "/api/2/tenants/{root}/children?order=-", as: "root", status: 400},
 	})
+}
+
+// TestTenantChildrenOrder sorts the children of a partner by every order
+// the API publishes.
+func TestTenantChildrenOrder(t *testing.T) {
+	// Three customers of partnerA with storage and workstation usage.
+	withChildUsage := func(e *env) {
+		withBackup(e)
+		sys := systemContext(e)
+		on := 1
+		for _, name := range []string{"c1", "c2"} {
+			c := e.json("POST", "/api/2/tenants", "root", `{"name":"`+name+`","parent_id":"{partnerA}","kind":"customer"}`, 201)
+			e.ids[name] = c["id"].(string)
+		}
+		for _, name := range []string{"c1", "c2", "unitA"} {
+			if _, err := e.db.SetOfferingItems(sys, e.ids[name], []tenantd.OfferingItemChange{
+				{ApplicationID: backupApp, Name: "pw_base_storage", Status: &on}, {ApplicationID: backupApp, Name: "pw_base_workstations", Status: &on}}); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		for name, storage := range map[string]int64{"customerA": 500, "c1": 100, "c2": 900, "unitA": 600} {
+			if errs, err := e.db.ReportUsage(sys, []tenantd.UsageReport{{TenantID: e.ids[name], OfferingItem: "pw_base_storage", Value: &storage}},
+				func(n *tenantd.QuotaNotice) (*tenantd.Email, error) { return tenantd.QuotaEmail(n), nil }); err != nil || errs[0] != nil {
+				e.t.Fatalf("report usage of %s: %v %v", name, err, errs)
+			}
+		}
+		seven := int64(7)
+		if errs, err := e.db.ReportUsage(sys, []tenantd.UsageReport{{TenantID: e.ids["c1"], OfferingItem: "pw_base_workstations", Value: &seven}},
+			func(n *tenantd.QuotaNotice) (*tenantd.Email, error) { return tenantd.QuotaEmail(n), nil }); err != nil || errs[0] != nil {
+			e.t.Fatalf("report workstations: %v %v", err, errs)
+		}
+		v := authzVersion(t, e.json("GET", "/api/2/tenants/{c1}", "root", "", 200))
+		e.json("PUT", "/api/2/tenants/{c1}", "root", `{"version":`+v+`,"enabled":false}`, 200)
+	}
+	var orders []scenario
+	for order, want := range map[string][]string{
+		"":                                 {"c1", "c2", "customerA"},
+		"-name":                            {"customerA", "c2", "c1"},
+		"as_is":                            {"customerA", "c1", "c2"},
+		"-as_is":                           {"c2", "c1", "customerA"},
+		"status":                           {"c2", "customerA", "c1"},
+		"-status":                          {"c1", "c2", "customerA"},
+		"usage.storage":                    {"c1", "customerA", "c2"},
+		"-usage.storage":                   {"c2", "customerA", "c1"},
+		"usage.storage." + platformStorage: {"c1", "customerA", "c2"},
+		"usage.storage.{unknown}":          {"c1", "c2", "customerA"},
+		"usage.total_storage":              {"c1", "c2", "customerA"},
+		"usage.child_storages":             {"c1", "c2", "customerA"},
+		"-usage.child_storages":            {"customerA", "c1", "c2"},
+		"-usage.workstations":              {"c1", "c2", "customerA"},
+		"-usage":                           {"c2", "customerA", "c1"},
+	} {
+		orders = append(orders, scenario{name: "order " + order, setup: withChildUsage, method: "GET",
+			path: "/api/2/tenants/{partnerA}/children?order=" + order, as: "padminA", status: 200,
+			check: func(t *testing.T, e *env, got map[string]any) {
+				var names []string
+				for _, id := range got["items"].([]any) {
+					for name, x := range e.ids {
+						if x == id && !strings.HasPrefix(name, "user:") {
+							names = append(names, name)
+						}
+					}
+				}
+				if !slices.Equal(names, want) {
+					t.Errorf("children of partnerA by %q: %v, want %v", order, names, want)
+				}
+			}})
+	}
+	run(t, orders)
 }
 
 func TestTenantBatch(t *testing.T) {

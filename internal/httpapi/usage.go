@@ -76,7 +76,7 @@ func (s *Server) handleUsagesPut(w http.ResponseWriter, r *http.Request) error {
 	reports := make([]tenantd.UsageReport, len(in))
 	for i, it := range in {
 		reports[i] = tenantd.UsageReport{TenantID: deref(it.TenantID), OfferingItem: deref(it.OfferingItem),
-			UsageType: deref(it.UsageType), Value: it.UsageValue.V}
+			UsageType: deref(it.UsageType), InfraID: deref(it.InfraID), Value: it.UsageValue.V}
 	}
 	errs, err := s.Usage.ReportUsage(r.Context(), reports, s.quotaEmail)
 	if err != nil {
@@ -107,6 +107,7 @@ type usageJSON struct {
 	UsageName       string         `json:"usage_name"`
 	Type            string         `json:"type"`
 	MeasurementUnit string         `json:"measurement_unit"`
+	InfraID         *string        `json:"infra_id,omitempty"`
 	TenantUUID      string         `json:"tenant_uuid"`
 	RangeStart      wireTime       `json:"range_start"`
 	Value           int64          `json:"value"`
@@ -127,6 +128,9 @@ func usageOut(u tenantd.Usage) usageJSON {
 		out.Edition = &e
 	}
 	if it := u.Item; it != nil {
+		if it.InfraID != "" {
+			out.InfraID = ptrTo(it.InfraID)
+		}
 		out.OfferingItem = &usageItemJSON{Status: it.Status}
 		if q := it.Quota; q != nil {
 			out.OfferingItem.Quota = &quotaJSON{Value: q.Value, Overage: q.Overage, Version: q.Version}

@@ -111,6 +111,34 @@ func TestUsageReport(t *testing.T) {
 					t.Errorf("usage = %v, want 4", got)
 				}
 			}},
+		{name: "report at the item's infrastructure", setup: withBackup, method: "PUT", path: usagesPath, as: "root",
+			body: `{"items":[{"tenant_id":"{customerA}","offering_item":"pw_base_storage","infra_id":"` + platformStorage + `","usage_value":700},` +
+				`{"tenant_id":"{customerA}","usage_type":"storage","infra_id":"` + platformStorage + `","usage_value":800}]}`, status: 200,
+			absent: []string{`"error"`},
+			check: func(t *testing.T, e *env, _ map[string]any) {
+				got := e.json("GET", "/api/2/tenants/{customerA}/usages?usage_names=storage", "root", "", 200)
+				items := got["items"].([]any)
+				if len(items) != 1 {
+					t.Fatalf("storage usages: %v", items)
+				}
+				if u := items[0].(map[string]any); u["infra_id"] != platformStorage || u["value"] != 800.0 {
+					t.Errorf("storage usage = %v, want 800 at %s", u, platformStorage)
+				}
+			}},
+		{name: "report at another infrastructure", setup: withBackup, method: "PUT", path: usagesPath, as: "root",
+			body: `{"items":[{"tenant_id":"{customerA}","offering_item":"pw_base_storage","infra_id":"{unknown}","usage_value":700},` +
+				`{"tenant_id":"{customerA}","usage_type":"storage","infra_id":"{unknown}","usage_value":800},` +
+				`{"tenant_id":"{customerA}","offering_item":"pw_base_storage","infra_id":"not-a-uuid","usage_value":1}]}`, status: 200,
+			check: func(t *testing.T, e *env, got map[string]any) {
+				for i, r := range results(t, got) {
+					if errorCode(r) != "ParameterMalformed" {
+						t.Errorf("item %d: %v, want a ParameterMalformed error", i, r)
+					}
+				}
+				if v := usageOf(t, e, "customerA", "pw_base_storage"); v != 0 {
+					t.Errorf("usage = %v after refused reports, want 0", v)
+				}
+			}},
 		{name: "bad items among good ones", setup: withBackup, method: "PUT", path: usagesPath, as: "root",
 			body: body(item("customerA", "pw_base_workstations", "5"), item("unknown", "pw_base_workstations", "5"),
 				item("customerA", "warp_drive", "5"), item("customerA", "pw_base_servers", "-1"), item("customerA", "pg_base_servers", "5"),
@@ -196,6 +224,10 @@ func TestUsageRead(t *testing.T) {
 			want: []string{`"name":"pw_base_workstations"`, `"usage_name":"workstations"`, `"edition":"pck_per_workload"`, `"value":3,"absolute_value":3`,
 				`"range_start":"` + month + `"`, `"tenant_uuid":"{customerA}"`, `"offering_item":{"status":1,"quota":{"value":null,"overage":null,"version":0}}`,
 				`"name":"total_storage","edition":null,"usage_name":"total_storage","type":"infra","measurement_unit":"bytes"`}},
+		{name: "shared storage across editions is mixed", setup: withUsage, method: "GET", path: "/api/2/tenants/{partnerA}/usages?usage_names=total_storage,storage", as: "root", status: 200,
+			want: []string{`"name":"total_storage","edition":"mixed"`, `"name":"pw_base_storage","edition":"pck_per_workload"`, `"name":"pg_base_storage","edition":"pck_per_gigabyte"`}},
+		{name: "the mixed edition as a filter", setup: withUsage, method: "GET", path: "/api/2/tenants/{partnerA}/usages?editions=mixed", as: "root", status: 200,
+			want: []string{`"name":"total_storage"`, `"name":"child_storages"`}, absent: []string{`"pw_base_storage"`}},
 		{name: "usage names", setup: withUsage, method: "GET", path: "/api/2/tenants/{customerA}/usages?usage_names=workstations,storage", as: "root", status: 200,
 			want: []string{`"name":"pw_base_workstations"`, `"name":"pw_base_storage"`}, absent: []string{`"pw_base_servers"`, `"total_storage"`}},
 		{name: "editions", setup: withUsage, method: "GET", path: "/api/2/tenants/{partnerA}/usages?editions=pck_per_gigabyte", as: "root", status: 200,

@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -461,7 +463,7 @@ func queryTenants(ctx context.Context, tx *Tx, q string, args ...any) ([]*tenant
 
 // TenantChildren returns the ids of a tenant's children; see
 // tenantd.TenantService.
-func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) ([]string, error) {
+func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool, order tenantd.ChildOrder) ([]string, error) {
 	p, err := reader(ctx)
 	if err != nil {
 		return nil, err
@@ -471,7 +473,7 @@ func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) 
 		if err != nil {
 			return nil, err
 		}
-		q := "SELECT id FROM tenants WHERE parent_id = ? AND id <> parent_id"
+		q := "SELECT id, name_key, enabled, created_at FROM tenants WHERE parent_id = ? AND id <> parent_id"
 		if !allowDeleted {
 			q += " AND deleted_at IS NULL"
 		}
@@ -480,16 +482,127 @@ func (db *DB) TenantChildren(ctx context.Context, id string, allowDeleted bool) 
 			return nil, fmt.Errorf("query children: %w", err)
 		}
 		defer rows.Close()
-		ids := []string{}
+		type child struct {
+			id, nameKey string
+			enabled     bool
+			created     int64
+		}
+		children := []child{}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var c child
+			if err := rows.Scan(&c.id, &c.nameKey, &c.enabled, &c.created); err != nil {
 				return nil, classify(err)
 			}
-			ids = append(ids, id)
+			children = append(children, c)
 		}
-		return ids, classify(rows.Err())
+		if err := rows.Err(); err != nil {
+			return nil, classify(err)
+		}
+		rows.Close()
+		var usage map[string]int64
+		if order.By == tenantd.ChildOrderUsage && len(children) > 0 {
+			if usage, err = db.childUsage(ctx, tx, t, order); err != nil {
+				return nil, err
+			}
+		}
+		key := func(c child) int64 {
+			switch order.By {
+			case tenantd.ChildOrderAsIs:
+				return c.created
+			case tenantd.ChildOrderStatus:
+				if c.enabled {
+					return 0
+				}
+				return 1
+			case tenantd.ChildOrderUsage:
+				return usage[c.id]
+			}
+			return 0
+		}
+		slices.SortStableFunc(children, func(a, b child) int {
+			c := cmp.Compare(key(a), key(b))
+			if order.By == tenantd.ChildOrderName {
+				c = cmp.Or(strings.Compare(a.nameKey, b.nameKey), strings.Compare(a.id, b.id))
+			}
+			if order.Desc {
+				c = -c
+			}
+			return c
+		})
+		ids := make([]string, len(children))
+		for i, c := range children {
+			ids[i] = c.id
+		}
+		return ids, nil
 	})
+}
+
+// childUsage returns the usage of the current period that order sorts the
+// children of t by, per child: of one usage (its roll-up over the child's
+// subtree for a computed usage), of the infra items at one infrastructure,
+// or of every item.
+func (db *DB) childUsage(ctx context.Context, tx *Tx, t *tenantd.Tenant, order tenantd.ChildOrder) (map[string]int64, error) {
+	var rollup *tenantd.UsageRollup
+	for _, r := range tenantd.UsageRollups() {
+		if order.UsageName != "" && r.UsageName == order.UsageName {
+			rollup = &r
+			break
+		}
+	}
+	// Each usage row of a child (or, for a roll-up, of a tenant of its
+	// subtree), with whether it is the child's own and the infrastructure
+	// its item is bound to.
+	q := `SELECT c.id, u.application_id, u.name, u.value, oi.infra_id, u.tenant_id = c.id
+		FROM tenants c JOIN usages u ON u.tenant_id = c.id AND u.range_start = ?
+		LEFT JOIN offering_items oi ON oi.tenant_id = u.tenant_id AND oi.application_id = u.application_id AND oi.name = u.name
+		WHERE c.parent_id = ? AND c.id <> c.parent_id`
+	if rollup != nil {
+		q = `SELECT c.id, u.application_id, u.name, u.value, oi.infra_id, u.tenant_id = c.id
+		FROM tenants c JOIN tenants d ON d.path >= c.path AND d.path < (substr(c.path, 1, length(c.path) - 1) || '0')
+			AND d.deleted_at IS NULL
+		JOIN usages u ON u.tenant_id = d.id AND u.range_start = ?
+		LEFT JOIN offering_items oi ON oi.tenant_id = u.tenant_id AND oi.application_id = u.application_id AND oi.name = u.name
+		WHERE c.parent_id = ? AND c.id <> c.parent_id`
+	}
+	rows, err := tx.query(ctx, q, micros(tenantd.UsagePeriod(tx.now)), t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("query the children's usage: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var child, app, name string
+		var value int64
+		var infra *string
+		var own bool
+		if err := rows.Scan(&child, &app, &name, &value, &infra, &own); err != nil {
+			return nil, classify(err)
+		}
+		def, ok := db.catalog.Item(app, name)
+		if !ok {
+			continue
+		}
+		switch {
+		case order.InfraID != "":
+			bound := db.catalog.DefaultInfra(app)
+			if infra != nil {
+				bound = *infra
+			}
+			if def.Type != "infra" || bound != order.InfraID {
+				continue
+			}
+		case rollup != nil:
+			if app != rollup.ApplicationID || def.UsageName != rollup.Source || own && !rollup.Own {
+				continue
+			}
+		case order.UsageName != "":
+			if def.UsageName != order.UsageName {
+				continue
+			}
+		}
+		out[child] += value
+	}
+	return out, classify(rows.Err())
 }
 
 // TenantPath returns the tenants from the principal's home down to the

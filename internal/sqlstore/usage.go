@@ -338,11 +338,19 @@ func (db *DB) assembleUsages(ctx context.Context, tx *Tx, t *tenantd.Tenant, ite
 	type source struct{ app, usage string }
 	measured := map[source]tenantd.OfferingItemDef{}
 	itemOf := map[source]bool{}
+	editions := map[source]map[string]bool{} // the editions of the items on that measure a usage
 	for _, it := range items {
-		if _, seen := measured[source{it.ApplicationID, it.UsageName}]; !seen {
-			measured[source{it.ApplicationID, it.UsageName}] = it.OfferingItemDef
+		k := source{it.ApplicationID, it.UsageName}
+		if _, seen := measured[k]; !seen {
+			measured[k] = it.OfferingItemDef
 		}
-		itemOf[source{it.ApplicationID, it.UsageName}] = true
+		itemOf[k] = true
+		if it.Edition != "" && it.Status == 1 {
+			if editions[k] == nil {
+				editions[k] = map[string]bool{}
+			}
+			editions[k][it.Edition] = true
+		}
 	}
 	var rollups []tenantd.UsageRollup
 	for _, r := range tenantd.UsageRollups() {
@@ -389,6 +397,9 @@ func (db *DB) assembleUsages(ctx context.Context, tx *Tx, t *tenantd.Tenant, ite
 		src := measured[source{r.ApplicationID, r.Source}]
 		def := tenantd.OfferingItemDef{ApplicationID: r.ApplicationID, Name: r.UsageName, UsageName: r.UsageName,
 			Type: src.Type, MeasurementUnit: src.MeasurementUnit}
+		if len(editions[source{r.ApplicationID, r.Source}]) > 1 {
+			def.Edition = tenantd.EditionMixed
+		}
 		out = append(out, tenantd.Usage{TenantID: t.ID, OfferingItemDef: def, RangeStart: period, Value: rollupValue(r)})
 	}
 	return out, nil

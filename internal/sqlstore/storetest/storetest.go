@@ -288,7 +288,7 @@ func testVisibility(t *testing.T, f *fixture) {
 		root.InternalTag != nil || root.OwnerID != nil || !root.HasChildren {
 		t.Errorf("the parent as p1 reads it: %+v, want its ancestor view", root)
 	}
-	_, err = f.db.TenantChildren(ctx, f.root.ID, false)
+	_, err = f.db.TenantChildren(ctx, f.root.ID, false, tenantd.ChildOrder{})
 	wantKind(t, "list the parent's children", err, tenantd.ENOTFOUND, "")
 	_, err = f.db.UpdateTenant(ctx, f.root.ID, &tenantd.TenantUpdate{Version: f.root.Version, Name: ptr("stolen")})
 	wantKind(t, "update the parent", err, tenantd.EFORBIDDEN, "")
@@ -510,7 +510,7 @@ func testDeleteTenant(t *testing.T, f *fixture) {
 	wantKind(t, "read a client of a deleted subtree", err, tenantd.ENOTFOUND, "")
 	err = f.db.DeleteTenant(sys, p.ID, 3)
 	wantKind(t, "delete twice", err, tenantd.ENOTFOUND, "")
-	ids, err := f.db.TenantChildren(sys, f.root.ID, false)
+	ids, err := f.db.TenantChildren(sys, f.root.ID, false, tenantd.ChildOrder{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -696,7 +696,7 @@ func testChildrenAndPath(t *testing.T, f *fixture) {
 	f.create(t, sys, p, tenantd.KindCustomer, "b")
 	a := f.create(t, sys, p, tenantd.KindCustomer, "A")
 	u := f.create(t, sys, a, tenantd.KindUnit, "u")
-	ids, err := f.db.TenantChildren(sys, p.ID, false)
+	ids, err := f.db.TenantChildren(sys, p.ID, false, tenantd.ChildOrder{})
 	if err != nil {
 		t.Fatal(err)
 	}

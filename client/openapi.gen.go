@@ -452,6 +452,60 @@ func (e ContactTypes) Valid() bool {
 	}
 }
 
+// Defines values for ContactListedEmailDomainType.
+const (
+	ContactListedEmailDomainTypeDisposable  ContactListedEmailDomainType = "disposable"
+	ContactListedEmailDomainTypeLessThanNil ContactListedEmailDomainType = "<nil>"
+	ContactListedEmailDomainTypePrivate     ContactListedEmailDomainType = "private"
+	ContactListedEmailDomainTypePublic      ContactListedEmailDomainType = "public"
+)
+
+// Valid indicates whether the value is a known member of the ContactListedEmailDomainType enum.
+func (e ContactListedEmailDomainType) Valid() bool {
+	switch e {
+	case ContactListedEmailDomainTypeDisposable:
+		return true
+	case ContactListedEmailDomainTypeLessThanNil:
+		return true
+	case ContactListedEmailDomainTypePrivate:
+		return true
+	case ContactListedEmailDomainTypePublic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactListedTypes.
+const (
+	ContactListedTypesBilling        ContactListedTypes = "billing"
+	ContactListedTypesCompanyBilling ContactListedTypes = "company_billing"
+	ContactListedTypesLegal          ContactListedTypes = "legal"
+	ContactListedTypesManagement     ContactListedTypes = "management"
+	ContactListedTypesPrimary        ContactListedTypes = "primary"
+	ContactListedTypesTechnical      ContactListedTypes = "technical"
+)
+
+// Valid indicates whether the value is a known member of the ContactListedTypes enum.
+func (e ContactListedTypes) Valid() bool {
+	switch e {
+	case ContactListedTypesBilling:
+		return true
+	case ContactListedTypesCompanyBilling:
+		return true
+	case ContactListedTypesLegal:
+		return true
+	case ContactListedTypesManagement:
+		return true
+	case ContactListedTypesPrimary:
+		return true
+	case ContactListedTypesTechnical:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContactPutTypes.
 const (
 	ContactPutTypesBilling    ContactPutTypes = "billing"
@@ -2580,6 +2634,42 @@ type ContactEmailDomainType string
 // ContactTypes defines model for Contact.Types.
 type ContactTypes string
 
+// ContactListed A contact in a batch listing of tenants, where the published schema requires these fields.
+type ContactListed struct {
+	Aan              *string                       `json:"aan,omitempty"`
+	Address1         *string                       `json:"address1,omitempty"`
+	Address2         *string                       `json:"address2,omitempty"`
+	City             *string                       `json:"city,omitempty"`
+	Country          *string                       `json:"country,omitempty"`
+	CreatedAt        *time.Time                    `json:"created_at"`
+	DeletedAt        *time.Time                    `json:"deleted_at,omitempty"`
+	Email            string                        `json:"email"`
+	EmailConfirmed   *bool                         `json:"email_confirmed,omitempty"`
+	EmailDomainType  *ContactListedEmailDomainType `json:"email_domain_type,omitempty"`
+	Fax              *string                       `json:"fax,omitempty"`
+	Firstname        *string                       `json:"firstname"`
+	ID               UUID                          `json:"id"`
+	Industry         *string                       `json:"industry,omitempty"`
+	Language         *string                       `json:"language,omitempty"`
+	Lastname         *string                       `json:"lastname"`
+	OrganizationSize *string                       `json:"organization_size,omitempty"`
+	Phone            *string                       `json:"phone,omitempty"`
+	State            *string                       `json:"state,omitempty"`
+	TenantID         *string                       `json:"tenant_id,omitempty"`
+	Title            *string                       `json:"title,omitempty"`
+	Types            []ContactListedTypes          `json:"types"`
+	UpdatedAt        *time.Time                    `json:"updated_at"`
+	UserID           *string                       `json:"user_id,omitempty"`
+	Website          *string                       `json:"website,omitempty"`
+	Zipcode          *string                       `json:"zipcode,omitempty"`
+}
+
+// ContactListedEmailDomainType defines model for ContactListed.EmailDomainType.
+type ContactListedEmailDomainType string
+
+// ContactListedTypes defines model for ContactListed.Types.
+type ContactListedTypes string
+
 // ContactPut The writable fields of a contact; a partial contact changes only the
 // fields it has. The other fields of the contact object are accepted and
 // ignored; any other field is a 400.
@@ -3366,6 +3456,8 @@ type RevokeErrorError string
 
 // Setting A setting of an application, resolved for a tenant.
 type Setting struct {
+	ApplicationID *UUID `json:"application_id,omitempty"`
+
 	// Effective What the tenant inherits: the value of the highest ancestor whose
 	// lock binds it, else that of the nearest strict ancestor whose
 	// value passes down; null when no ancestor sets one.
@@ -3574,17 +3666,17 @@ type Tenant_UpdateLock struct {
 
 // TenantBasic A tenant at lod=basic.
 type TenantBasic struct {
-	Contacts      []Contact      `json:"contacts"`
-	CreatedAt     time.Time      `json:"created_at"`
-	DeletedAt     *time.Time     `json:"deleted_at"`
-	Enabled       bool           `json:"enabled"`
-	ID            UUID           `json:"id"`
-	Kind          TenantKind     `json:"kind"`
-	Name          string         `json:"name"`
-	OfferingItems []OfferingItem `json:"offering_items"`
-	ParentID      string         `json:"parent_id"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	Version       int            `json:"version"`
+	Contacts      []ContactListed `json:"contacts"`
+	CreatedAt     time.Time       `json:"created_at"`
+	DeletedAt     *time.Time      `json:"deleted_at"`
+	Enabled       bool            `json:"enabled"`
+	ID            UUID            `json:"id"`
+	Kind          TenantKind      `json:"kind"`
+	Name          string          `json:"name"`
+	OfferingItems []OfferingItem  `json:"offering_items"`
+	ParentID      string          `json:"parent_id"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	Version       int             `json:"version"`
 }
 
 // TenantBatch defines model for tenantBatch.
@@ -3736,15 +3828,16 @@ type TenantDryRun_Tenants struct {
 type TenantFull struct {
 	AncestralAccess bool `json:"ancestral_access"`
 
-	// Barrier Nesting level above which ancestors have no access.
-	Barrier      *int  `json:"barrier,omitempty"`
-	BrandEnabled bool  `json:"brand_enabled"`
-	BrandID      *int  `json:"brand_id"`
-	BrandUUID    *UUID `json:"brand_uuid,omitempty"`
+	// Barrier Nesting level above which ancestors have no access. Every
+	// ancestor has access in tenantd, so it is 0, the root's level.
+	Barrier      int  `json:"barrier"`
+	BrandEnabled bool `json:"brand_enabled"`
+	BrandID      *int `json:"brand_id"`
+	BrandUUID    UUID `json:"brand_uuid"`
 
-	// Contact A contact of a tenant or of a user.
-	Contact                 Contact                            `json:"contact"`
-	Contacts                []Contact                          `json:"contacts"`
+	// Contact A contact in a batch listing of tenants, where the published schema requires these fields.
+	Contact                 ContactListed                      `json:"contact"`
+	Contacts                []ContactListed                    `json:"contacts"`
 	CreatedAt               time.Time                          `json:"created_at"`
 	CustomerID              *string                            `json:"customer_id,omitempty"`
 	CustomerType            CustomerType                       `json:"customer_type"`
@@ -3920,14 +4013,14 @@ type TenantPut_UpdateLock struct {
 
 // TenantStamps A tenant at lod=stamps.
 type TenantStamps struct {
-	Contacts      []Contact      `json:"contacts"`
-	CreatedAt     time.Time      `json:"created_at"`
-	DeletedAt     *time.Time     `json:"deleted_at"`
-	ID            UUID           `json:"id"`
-	OfferingItems []OfferingItem `json:"offering_items"`
-	ParentID      string         `json:"parent_id"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	Version       int            `json:"version"`
+	Contacts      []ContactListed `json:"contacts"`
+	CreatedAt     time.Time       `json:"created_at"`
+	DeletedAt     *time.Time      `json:"deleted_at"`
+	ID            UUID            `json:"id"`
+	OfferingItems []OfferingItem  `json:"offering_items"`
+	ParentID      string          `json:"parent_id"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	Version       int             `json:"version"`
 }
 
 // Token defines model for token.
@@ -4254,10 +4347,10 @@ type UserMe struct {
 	Activated bool `json:"activated"`
 
 	// BrandID The brand in force for the tenant (its own, or the nearest
-	// enabled one of a partner or the root above it). The
-	// published document requires it and does not allow null:
-	// it is left out when no brand is in force.
-	BrandID *string `json:"brand_id,omitempty"`
+	// enabled one of a partner or the root above it); the nil
+	// UUID when no brand is in force (the published document
+	// requires it and does not allow null).
+	BrandID string `json:"brand_id"`
 
 	// BusinessTypes The user's business types. A buyer is offered purchases: quota
 	// proposals and, with a company_admin role, the brand's Buy URL.

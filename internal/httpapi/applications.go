@@ -115,7 +115,8 @@ func (s *Server) handleUnbind(w http.ResponseWriter, r *http.Request) error {
 // settingJSON is a setting on the wire: the tenant's own value and what it
 // inherits.
 type settingJSON struct {
-	Name      string         `json:"name"`
+	Name          string         `json:"name"`
+	ApplicationID string         `json:"application_id"`
 	Own       *ownJSON       `json:"own"`
 	Effective *effectiveJSON `json:"effective"`
 }
@@ -137,8 +138,8 @@ type ownerJSON struct {
 	ID   string `json:"id"`
 }
 
-func settingOut(rs *tenantd.ResolvedSetting) settingJSON {
-	out := settingJSON{Name: rs.Name}
+func settingOut(app string, rs *tenantd.ResolvedSetting) settingJSON {
+	out := settingJSON{Name: rs.Name, ApplicationID: app}
 	if o := rs.Own; o != nil {
 		out.Own = &ownJSON{Value: o.Value, Lock: o.Lock, Exclusive: o.Exclusive}
 	}
@@ -189,7 +190,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]settingJSON, 0, len(list))
 	for i := range list {
-		items = append(items, settingOut(&list[i]))
+		items = append(items, settingOut(app, &list[i]))
 	}
 	encode(w, http.StatusOK, map[string]any{"items": items})
 	return nil
@@ -204,7 +205,7 @@ func (s *Server) handleSettingGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, settingOut(rs))
+	encode(w, http.StatusOK, settingOut(app, rs))
 	return nil
 }
 
@@ -234,7 +235,7 @@ func (s *Server) handleSettingPut(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, settingOut(rs))
+	encode(w, http.StatusOK, settingOut(app, rs))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
@@ -58,7 +59,7 @@ type meJSON struct {
 	LoginTOTPTime      *wireTime `json:"login_totp_time"`
 	TenantKind         string    `json:"tenant_kind"`
 	TenantPricingModel string    `json:"tenant_pricing_model"`
-	BrandID            *string   `json:"brand_id,omitempty"` // not nullable: absent when no brand is in force
+	BrandID            string    `json:"brand_id"` // not nullable: the nil UUID when no brand is in force
 }
 
 type accessPolicyJSON struct {
@@ -518,9 +519,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := meJSON{userListedJSON: userListed(me.User), TenantKind: string(me.Tenant.Kind), TenantPricingModel: me.Tenant.PricingMode}
-	if me.BrandID != "" {
-		out.BrandID = &me.BrandID
-	}
+	out.BrandID = cmp.Or(me.BrandID, noBrandUUID)
 	encode(w, http.StatusOK, out)
 	return nil
 }

@@ -245,9 +245,23 @@ func tenantAtLOD(t *tenantd.Tenant, lod string, withContacts bool) (map[string]j
 	if err != nil {
 		return nil, err
 	}
+	if lodFields[lod] == nil {
+		// A full batch item also carries the access barrier and always a
+		// brand_uuid: every ancestor has access in tenantd, so the barrier
+		// is the root's level, 0; a tenant without a brand of its own has
+		// the nil UUID.
+		out["barrier"] = json.RawMessage("0")
+		if t.BrandUUID == "" {
+			out["brand_uuid"] = json.RawMessage(`"` + noBrandUUID + `"`)
+		}
+	}
 	out["offering_items"] = json.RawMessage("[]")
 	return out, nil
 }
+
+// noBrandUUID is the brand_uuid of a tenant without a brand of its own
+// where the published schema requires one.
+const noBrandUUID = "00000000-0000-0000-0000-000000000000"
 
 // pick renders v as a JSON object holding only fields, or all of v's fields
 // when fields is nil.

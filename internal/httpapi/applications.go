@@ -117,8 +117,8 @@ func (s *Server) handleUnbind(w http.ResponseWriter, r *http.Request) error {
 type settingJSON struct {
 	Name          string         `json:"name"`
 	ApplicationID string         `json:"application_id"`
-	Own       *ownJSON       `json:"own"`
-	Effective *effectiveJSON `json:"effective"`
+	Own           *ownJSON       `json:"own"`
+	Effective     *effectiveJSON `json:"effective"`
 }
 
 type ownJSON struct {

@@ -29,7 +29,8 @@ const (
 )
 
 // TestLinearizable has concurrent clients read and change the same tenants,
-// users, offering-item quotas, settings and pricing with version guards —
+// users, offering-item quotas, settings, pricing, a location and an
+// infrastructure with version guards —
 // on PostgreSQL through three tenantd processes on one database — while the
 // trial-expiry job switches due tenants to production, and checks the
 // recorded history for linearizability (internal/lincheck): no change is
@@ -185,6 +186,9 @@ func runLinearizable(t *testing.T, store []string, instances, opsPerClient int) 
 		users = append(users, api.must("POST", "/users", nil, map[string]any{"tenant_id": customers[0], "login": fmt.Sprintf("lin-user-%d", i),
 			"contact": map[string]any{"email": fmt.Sprintf("lin-user-%d@example.com", i)}}, 200)["id"].(string))
 	}
+	location := api.must("POST", "/locations", nil, map[string]any{"owner_tenant_id": partner, "name": "lin-location"}, 201)["id"].(string)
+	infra := api.must("POST", "/infra", nil, map[string]any{"owner_tenant_id": partner, "location_id": location, "name": "lin-infra",
+		"url": "acronis+fes://lin.example.com:44445", "capabilities": []string{"backup"}}, 201)["id"].(string)
 	setup.stop(t)
 
 	var urls []string
@@ -285,6 +289,22 @@ func runLinearizable(t *testing.T, store []string, instances, opsPerClient int) 
 				return outcome(s, b, userState)
 			},
 			value: func(seq int) string { return fmt.Sprintf("first-%d-%d", i, seq) }})
+	}
+	// A location and an infrastructure, renamed under their version guard.
+	for kind, id := range map[string]string{"locations": location, "infra": infra} {
+		regs = append(regs, linRegister{key: kind + "/" + id,
+			read: func(c *linClient) (lincheck.Outcome, error) {
+				s, b, err := c.do("GET", "/"+kind+"/"+id, nil)
+				return readOutcome(s, b, err, tenantState)
+			},
+			write: func(c *linClient, v int64, val string) (lincheck.Outcome, error) {
+				s, b, err := c.do("PUT", "/"+kind+"/"+id, map[string]any{"version": v, "name": val})
+				if err != nil {
+					return lincheck.Outcome{}, err
+				}
+				return outcome(s, b, tenantState)
+			},
+			value: func(seq int) string { return fmt.Sprintf("lin-%s-%d", kind, seq) }})
 	}
 	currencies := []string{"EUR", "USD", "GBP", "CHF", "JPY", "SEK"}
 	for _, id := range append(append([]string(nil), customers...), trials...) {

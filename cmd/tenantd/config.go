@@ -81,4 +81,7 @@ type serveConfig struct {
 	clockOffset     time.Duration
 	metricsAddr     string
 	shutdownTimeout time.Duration
+	// Connection timeouts: a client that sends its headers, its body or
+	// its next request too slowly is disconnected.
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }

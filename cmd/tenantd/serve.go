@@ -55,6 +55,10 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", `where to serve GET /metrics: "" on the main listener, "off" nowhere, or an address of its own`)
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a connection may take to send a request's headers (also the first request of a new connection)")
+	fs.DurationVar(&cfg.readTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 60*time.Second, "how long a response may take to be written")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	bindEnv(cmd)
 	return cmd
 }
@@ -169,10 +173,11 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
@@ -189,7 +194,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if metricsLn != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", api.Metrics.Handler())
-		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: srv.ErrorLog}
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: cfg.readHeaderTimeout, ReadTimeout: cfg.readTimeout,
+			IdleTimeout: cfg.idleTimeout, ErrorLog: srv.ErrorLog}
 		go func() { serveErr <- metricsSrv.Serve(metricsLn) }()
 		log.Info("metrics listening", "addr", metricsLn.Addr().String())
 	}

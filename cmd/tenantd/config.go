@@ -73,6 +73,7 @@ type serveConfig struct {
 	tokenAlg        string
 	fieldValidation string
 	retention       time.Duration
+	eventRetention  time.Duration
 	purgeInterval   time.Duration
 	smtpURL         string
 	outboxInterval  time.Duration

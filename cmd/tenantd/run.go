@@ -122,6 +122,7 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newVersionCmd(),
 		a.newBackupCmd(),
 		a.newRestoreCmd(),
+		a.newVacuumCmd(),
 		a.newLoginCmd(),
 		a.newTenantsCmd(),
 	)

@@ -47,6 +47,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.StringVar(&cfg.tokenAlg, "token-alg", auth.RS256, "token signing algorithm: RS256 or EdDSA")
 	fs.StringVar(&cfg.fieldValidation, "field-validation", string(httpapi.FieldsWarn), "what unknown fields in a request body do: warn (drop them, naming each in a Warning header), ignore (drop them) or strict (400)")
 	fs.DurationVar(&cfg.retention, "retention", sqlstore.DefaultRetention, "how long deleted tenants can be restored")
+	fs.DurationVar(&cfg.eventRetention, "event-retention", 0, "how long audit events are kept (0 keeps them for good); older ones are purged in small batches")
 	fs.DurationVar(&cfg.purgeInterval, "purge-interval", time.Hour, "how often to purge tenants deleted before the retention period")
 	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://[user:pass@]host[:port][?from=addr] or smtps://...; without it e-mail goes to the log")
 	fs.DurationVar(&cfg.outboxInterval, "outbox-interval", 2*time.Second, "how often to look for e-mail to deliver")
@@ -86,6 +87,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	defer db.Close()
 	db.Retention = cfg.retention
+	db.EventRetention = cfg.eventRetention
 	if cfg.clockOffset != 0 {
 		offset := cfg.clockOffset
 		db.Now = func() time.Time { return time.Now().Add(offset) }
@@ -184,6 +186,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { jobs.RunPurge(jobCtx, purger, cfg.purgeInterval, log) })
+	wg.Go(func() { jobs.RunEventPurge(jobCtx, db, cfg.purgeInterval, log) })
 	wg.Go(func() { jobs.RunOutbox(jobCtx, outbox, mailer, cfg.outboxInterval, log) })
 	wg.Go(func() { jobs.RunTrialExpiry(jobCtx, trials, cfg.trialInterval, log) })
 	wg.Go(func() { jobs.RunReports(jobCtx, reports, cfg.reportInterval, log) })

@@ -40,6 +40,9 @@ type DB struct {
 	// Retention is how long deleted tenants can be restored before
 	// PurgeDeleted removes them; zero means DefaultRetention.
 	Retention time.Duration
+	// EventRetention is how long audit events are kept before PurgeEvents
+	// removes them; zero keeps them for good.
+	EventRetention time.Duration
 
 	mu      sync.Mutex
 	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps
@@ -100,6 +103,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 func sqliteDSN(path, txlock string) string {
 	q := url.Values{}
+	// Incremental vacuum lets the file give back the pages purges free;
+	// it takes effect when the store is created (or with tenantd vacuum).
+	q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")

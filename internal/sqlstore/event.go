@@ -39,7 +39,8 @@ type change struct {
 }
 
 // audit records c in the transaction tx. A change whose before and after
-// are the same changed nothing and is not recorded.
+// are the same changed nothing and is not recorded. Of the state before, only
+// what differs from the state after is stored (see deltaOf).
 func audit(ctx context.Context, tx *Tx, c change) error {
 	if c.before != nil && c.after != nil && bytes.Equal(c.before, c.after) {
 		return nil
@@ -59,10 +60,16 @@ func audit(ctx context.Context, tx *Tx, c change) error {
 	if c.movedFrom != "" && c.movedFrom != c.path {
 		movedFrom = sql.NullString{String: c.movedFrom, Valid: true}
 	}
+	before, delta := c.before, false
+	if c.before != nil && c.after != nil {
+		if d, ok := deltaOf(c.before, c.after); ok {
+			before, delta = d, true
+		}
+	}
 	_, err := tx.exec(ctx, `INSERT INTO events (id, occurred_at, actor_type, actor_id, tenant_id, tenant_path, moved_from,
-		object_type, object_id, action, before_state, after_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		object_type, object_id, action, before_state, before_delta, after_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		tenantd.NewID(), micros(tx.now), string(actor.Type), actor.ID, c.tenantID, c.path, movedFrom,
-		c.objectType, c.objectID, c.action, nullJSON(c.before), nullJSON(c.after))
+		c.objectType, c.objectID, c.action, nullJSON(before), delta, nullJSON(c.after))
 	if err != nil {
 		return fmt.Errorf("record event: %w", err)
 	}
@@ -184,7 +191,7 @@ func (db *DB) FindEvents(ctx context.Context, f tenantd.EventFilter) (*tenantd.E
 			args = append(args, micros(a.OccurredAt), micros(a.OccurredAt), a.Sequence)
 		}
 		rows, err := tx.query(ctx, `SELECT e.sequence, e.id, e.occurred_at, e.actor_type, e.actor_id, e.tenant_id,
-			e.tenant_path, e.moved_from, e.object_type, e.object_id, e.action, e.before_state, e.after_state
+			e.tenant_path, e.moved_from, e.object_type, e.object_id, e.action, e.before_state, e.before_delta, e.after_state
 			FROM events e WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY e.occurred_at, e.sequence LIMIT %d", limit), args...)
 		if err != nil {
 			return nil, fmt.Errorf("query events: %w", err)
@@ -200,17 +207,23 @@ func (db *DB) FindEvents(ctx context.Context, f tenantd.EventFilter) (*tenantd.E
 				occurred                 int64
 				actorType                string
 				movedFrom, before, after sql.NullString
+				delta                    bool
 			)
 			if err := rows.Scan(&e.Sequence, &e.ID, &occurred, &actorType, &e.Actor.ID, &e.TenantID, &e.TenantPath,
-				&movedFrom, &e.ObjectType, &e.ObjectID, &e.Action, &before, &after); err != nil {
+				&movedFrom, &e.ObjectType, &e.ObjectID, &e.Action, &before, &delta, &after); err != nil {
 				return nil, classify(err)
 			}
 			e.OccurredAt, e.Actor.Type, e.MovedFrom = fromMicros(occurred), tenantd.PrincipalType(actorType), movedFrom.String
-			if before.Valid {
-				e.Before = json.RawMessage(before.String)
-			}
 			if after.Valid {
 				e.After = json.RawMessage(after.String)
+			}
+			if before.Valid {
+				e.Before = json.RawMessage(before.String)
+				if delta {
+					if e.Before, err = applyDelta(e.Before, e.After); err != nil {
+						return nil, fmt.Errorf("event %s: %w", e.ID, err)
+					}
+				}
 			}
 			page.Items = append(page.Items, &e)
 			page.Next = &tenantd.EventCursor{OccurredAt: e.OccurredAt, Sequence: e.Sequence}

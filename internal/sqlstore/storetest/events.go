@@ -139,6 +139,11 @@ func testEventsOfTenants(t *testing.T, f *fixture) {
 	if field(t, e.Before, "name") != "c" || field(t, e.After, "name") != "c2" || field(t, e.After, "version") != 2.0 {
 		t.Errorf("rename: before %s after %s", e.Before, e.After)
 	}
+	// The state before is whole, though the store keeps only what differs.
+	if field(t, e.Before, "version") != 1.0 || field(t, e.Before, "parent_id") != p.ID || field(t, e.Before, "kind") != "customer" ||
+		len(e.Before) < len(e.After)-10 {
+		t.Errorf("rename: the state before %s is not the whole tenant (after %s)", e.Before, e.After)
+	}
 	f.setEnabled(t, as(p), c, false)
 	e = tr.one(t, "suspend", tenantd.ObjectTenant, c.ID, tenantd.ActionUpdate, clientActor(p))
 	if field(t, e.Before, "enabled") != true || field(t, e.After, "enabled") != false {

@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/tenantd/tenantd"
@@ -115,9 +117,15 @@ func BenchmarkSuspend(b *testing.B) {
 
 // BenchmarkDelete soft-deletes (and restores, untimed) a disabled leaf
 // customer, the baseline, and a disabled partner with 10,000 descendants.
+//
+// TENANTD_BENCH_DESCENDANTS sets another number of descendants.
 func BenchmarkDelete(b *testing.B) {
-	f := newSubtreeFixture(b, openBenchStore(b), 10000)
-	for _, tc := range []struct{ name, id string }{{"leaf", f.leaf}, {"partner-10000", f.partner}} {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("TENANTD_BENCH_DESCENDANTS")); err == nil && v > 0 {
+		n = v
+	}
+	f := newSubtreeFixture(b, openBenchStore(b), n)
+	for _, tc := range []struct{ name, id string }{{"leaf", f.leaf}, {"partner-" + strconv.Itoa(n), f.partner}} {
 		b.Run(tc.name, func(b *testing.B) {
 			disabled := false
 			if _, err := f.db.UpdateTenant(f.sys, tc.id, &tenantd.TenantUpdate{Version: f.version(b, tc.id), Enabled: &disabled}); err != nil {

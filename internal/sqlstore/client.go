@@ -14,7 +14,7 @@ import (
 var _ tenantd.ClientService = (*DB)(nil)
 
 const clientColumns = `c.id, c.tenant_id, c.type, c.data, c.token_endpoint_auth_method, c.status, c.redirect_uris,
-	c.origin_id, c.created_at, c.created_by, c.last_access_at, c.last_access_from_ip, c.deleted_at, t.path`
+	c.origin_id, c.created_at, c.created_by, c.last_access_at, c.last_access_from_ip, COALESCE(c.deleted_at, t.deleted_at, (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1)), t.path`
 
 // scanClient reads a client and the path of its tenant.
 func scanClient(s scanner) (*tenantd.Client, string, error) {
@@ -43,7 +43,7 @@ func scanClient(s scanner) (*tenantd.Client, string, error) {
 func findClient(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenantd.Client, string, error) {
 	q := "SELECT " + clientColumns + " FROM clients c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = ?"
 	if !allowDeleted {
-		q += " AND c.deleted_at IS NULL"
+		q += " AND c.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	}
 	c, path, err := scanClient(tx.queryRow(ctx, q+tx.forUpdate("c"), id))
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
@@ -143,7 +143,7 @@ func (db *DB) FindClients(ctx context.Context, f tenantd.ClientFilter) ([]*tenan
 			args = append(args, *f.OriginID)
 		}
 		if !f.AllowDeleted {
-			where = append(where, "c.deleted_at IS NULL")
+			where = append(where, "c.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL")
 		}
 		rows, err := tx.query(ctx, "SELECT "+clientColumns+" FROM clients c JOIN tenants t ON t.id = c.tenant_id WHERE "+
 			strings.Join(where, " AND ")+" ORDER BY c.created_at, c.id LIMIT 10000", args...)

@@ -105,7 +105,7 @@ type subtreeTenant struct {
 func (db *DB) measureSubtree(ctx context.Context, tx *Tx, t *tenantd.Tenant, op string, lockout bool) (*tenantd.TenantImpact, error) {
 	im := &tenantd.TenantImpact{Operation: op, TenantID: t.ID, TenantsByKind: map[tenantd.TenantKind]int{}}
 	lo, hi := t.Path, subtreeUpper(t.Path)
-	rows, err := tx.query(ctx, "SELECT id, path, kind, enabled FROM tenants WHERE path >= ? AND path < ? AND deleted_at IS NULL", lo, hi)
+	rows, err := tx.query(ctx, "SELECT id, path, kind, enabled FROM tenants t WHERE path >= ? AND path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL", lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query subtree: %w", err)
 	}
@@ -168,7 +168,7 @@ func (db *DB) measureSubtree(ctx context.Context, tx *Tx, t *tenantd.Tenant, op 
 		}
 		return n, classify(rows.Err())
 	}
-	const inSubtree = "t.path >= ? AND t.path < ? AND t.deleted_at IS NULL"
+	const inSubtree = "t.path >= ? AND t.path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	if im.Users, err = sum("users", `SELECT u.tenant_id, count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id
 		WHERE `+inSubtree+` AND u.deleted_at IS NULL GROUP BY u.tenant_id`, lo, hi); err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func (db *DB) SetDefaultIDP(ctx context.Context, tenantID string, version int64,
 		}
 		if applyToChildren {
 			if _, err := tx.exec(ctx, `UPDATE tenants SET default_idp_id = ?, version = version + 1, updated_at = ?
-				WHERE path > ? AND path < ? AND deleted_at IS NULL AND default_idp_id <> ?`,
+				WHERE path > ? AND path < ? AND deleted_at IS NULL AND (SELECT CASE WHEN tenants.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= tenants.path ORDER BY h.path DESC LIMIT 1) IS NULL AND default_idp_id <> ?`,
 				idpID, micros(tx.now), t.Path, subtreeUpper(t.Path), idpID); err != nil {
 				return nil, fmt.Errorf("set default idp of the subtree: %w", err)
 			}

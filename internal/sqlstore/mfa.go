@@ -126,7 +126,7 @@ func refreshMFA(ctx context.Context, tx *Tx, path string) error {
 	}
 	rows, err := tx.query(ctx, `SELECT u.id, t.path, u.mfa_status, COALESCE(m.mode, ''), COALESCE(m.confirmed, FALSE)
 		FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN user_mfa m ON m.user_id = u.id
-		WHERE t.path >= ? AND t.path < ? AND u.deleted_at IS NULL`, path, subtreeUpper(path))
+		WHERE t.path >= ? AND t.path < ? AND u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL`, path, subtreeUpper(path))
 	if err != nil {
 		return fmt.Errorf("query users' mfa: %w", classify(err))
 	}
@@ -179,7 +179,7 @@ func tenantMFA(ctx context.Context, tx *Tx, p *tenantd.Principal, t *tenantd.Ten
 		chain[id] = m
 	}
 	rows, err := tx.query(ctx, `SELECT t.path, COALESCE(m.confirmed, FALSE) FROM users u JOIN tenants t ON t.id = u.tenant_id
-		LEFT JOIN user_mfa m ON m.user_id = u.id WHERE t.path >= ? AND t.path < ? AND u.deleted_at IS NULL AND t.deleted_at IS NULL`,
+		LEFT JOIN user_mfa m ON m.user_id = u.id WHERE t.path >= ? AND t.path < ? AND u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL`,
 		govPath, subtreeUpper(govPath))
 	if err != nil {
 		return nil, fmt.Errorf("count users: %w", classify(err))

@@ -329,7 +329,7 @@ func (db *DB) SubtreeOfferingItems(ctx context.Context, rootID string, after *te
 		where := []string{"t.path >= ?", "t.path < ?"}
 		args := []any{root.Path, subtreeUpper(root.Path)}
 		if !allowDeleted {
-			where = append(where, "t.deleted_at IS NULL")
+			where = append(where, "t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL")
 		}
 		if after != nil {
 			where = append(where, "(oi.tenant_id > ? OR (oi.tenant_id = ? AND (oi.application_id > ? OR (oi.application_id = ? AND oi.name > ?))))")

@@ -141,7 +141,7 @@ func (db *DB) SwitchDueToProduction(ctx context.Context) (int, error) {
 	for {
 		n, err := write(ctx, db, func(tx *Tx) (int, error) {
 			q := `SELECT ` + tenantColumns + ` FROM tenants t WHERE t.pricing_mode = 'trial' AND t.kind <> 'unit'
-				AND t.production_start_date <= ? AND t.deleted_at IS NULL ORDER BY t.production_start_date LIMIT ?`
+				AND t.production_start_date <= ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL ORDER BY t.production_start_date LIMIT ?`
 			if db.dialect.name == "postgres" {
 				q += " FOR UPDATE OF t SKIP LOCKED"
 			}

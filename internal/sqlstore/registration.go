@@ -117,7 +117,7 @@ func (db *DB) RegistrationTokens(ctx context.Context, tenantID string) ([]*tenan
 		return nil, err
 	}
 	return read(ctx, db, func(tx *Tx) ([]*tenantd.RegistrationToken, error) {
-		q := "SELECT " + registrationColumns + " FROM registration_tokens r JOIN tenants t ON t.id = r.tenant_id WHERE r.expires_at > ? AND t.deleted_at IS NULL"
+		q := "SELECT " + registrationColumns + " FROM registration_tokens r JOIN tenants t ON t.id = r.tenant_id WHERE r.expires_at > ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 		args := []any{micros(tx.now)}
 		if tenantID != "" {
 			t, err := visibleTenant(ctx, tx, p, tenantID, false)
@@ -156,7 +156,7 @@ func (db *DB) DeleteRegistrationToken(ctx context.Context, id int64) error {
 	}
 	_, err = write(ctx, db, func(tx *Tx) (struct{}, error) {
 		var path string
-		err := tx.queryRow(ctx, "SELECT t.path FROM registration_tokens r JOIN tenants t ON t.id = r.tenant_id WHERE r.id = ? AND t.deleted_at IS NULL", id).Scan(&path)
+		err := tx.queryRow(ctx, "SELECT t.path FROM registration_tokens r JOIN tenants t ON t.id = r.tenant_id WHERE r.id = ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL", id).Scan(&path)
 		if err == sql.ErrNoRows {
 			return struct{}{}, tenantd.Errorf(tenantd.ENOTFOUND, "registration token %d not found", id)
 		}

@@ -76,7 +76,7 @@ func date(t time.Time) string { return t.Format(tenantd.DateLayout) }
 // see it; with lock it holds the report's row for the rest of a write
 // transaction.
 func findReport(ctx context.Context, tx *Tx, id string, lock bool) (*storedReport, error) {
-	q := "SELECT " + reportColumns + " FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE r.id = ? AND t.deleted_at IS NULL"
+	q := "SELECT " + reportColumns + " FROM reports r JOIN tenants t ON t.id = r.tenant_id WHERE r.id = ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	if lock {
 		q += tx.forUpdate("r")
 	}
@@ -445,7 +445,7 @@ func (db *DB) claimReportRun(ctx context.Context) (*reportRun, error) {
 		now := micros(tx.now)
 		q := `SELECT r.id FROM reports r JOIN tenants t ON t.id = r.tenant_id
 			WHERE r.next_run_at IS NOT NULL AND r.next_run_at <= ? AND (r.claimed_until IS NULL OR r.claimed_until < ?)
-			AND t.deleted_at IS NULL ORDER BY r.next_run_at, r.id LIMIT 1`
+			AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL ORDER BY r.next_run_at, r.id LIMIT 1`
 		if db.dialect.name == "postgres" {
 			q += " FOR UPDATE OF r SKIP LOCKED"
 		}
@@ -507,7 +507,7 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 		in.AppNames[a.ID] = a.Name
 	}
 	q := `SELECT t.id, t.parent_id, t.name, t.kind, t.path, t.pricing_mode, t.production_start_date, t.created_at
-		FROM tenants t WHERE t.deleted_at IS NULL AND `
+		FROM tenants t WHERE t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL AND `
 	args := []any{r.Params.TenantID}
 	switch r.Params.Level {
 	case tenantd.LevelItself:
@@ -552,7 +552,7 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 	// Items, on and off, in catalog order; the root has the whole catalog on.
 	have := map[string]map[catalogKey]bool{}
 	rows, err = tx.query(ctx, `SELECT oi.tenant_id, oi.application_id, oi.name, oi.status FROM offering_items oi
-		JOIN tenants t ON t.id = oi.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL`,
+		JOIN tenants t ON t.id = oi.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL`,
 		run.path, subtreeUpper(run.path))
 	if err != nil {
 		return nil, fmt.Errorf("query report items: %w", err)
@@ -626,7 +626,7 @@ func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants 
 		args = append(args, micros(m))
 	}
 	rows, err := tx.query(ctx, `SELECT u.tenant_id, t.path, u.application_id, u.name, u.range_start, u.value FROM usages u
-		JOIN tenants t ON t.id = u.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL
+		JOIN tenants t ON t.id = u.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL
 		AND u.range_start IN (`+placeholders(len(months))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query report usage: %w", err)

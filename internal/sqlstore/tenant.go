@@ -23,7 +23,7 @@ const tenantColumns = `t.id, t.parent_id, t.path, t.kind, t.name, t.enabled, t.v
 	t.customer_id, t.internal_tag, t.language, t.owner_id, t.default_idp_id, t.update_lock_enabled,
 	t.update_lock_owner, t.ancestral_access, t.mfa_status, t.pricing_mode, t.production_start_date,
 	t.brand_enabled, t.external_operation_status, t.enhanced_security, t.contact, t.created_at,
-	t.updated_at, t.deleted_at,
+	t.updated_at, COALESCE(t.deleted_at, (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1)),
 	EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = t.id AND c.id <> t.id AND c.deleted_at IS NULL),
 	(SELECT b.id FROM brands b WHERE b.tenant_id = t.id)`
 
@@ -94,7 +94,7 @@ func findTenant(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*ten
 func findTenantLocked(ctx context.Context, tx *Tx, id string, allowDeleted, lock bool) (*tenantd.Tenant, error) {
 	q := "SELECT " + tenantColumns + " FROM tenants t WHERE t.id = ?"
 	if !allowDeleted {
-		q += " AND t.deleted_at IS NULL"
+		q += " AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	}
 	if lock {
 		q += tx.forUpdate("t")
@@ -403,7 +403,7 @@ func (db *DB) FindTenants(ctx context.Context, f tenantd.TenantFilter) (*tenantd
 			args = append(args, root.Path, subtreeUpper(root.Path))
 		}
 		if !f.AllowDeleted {
-			where = append(where, "t.deleted_at IS NULL")
+			where = append(where, "t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL")
 		}
 		order := "t.depth, t.id"
 		if f.UpdatedSince != nil {
@@ -559,7 +559,7 @@ func (db *DB) childUsage(ctx context.Context, tx *Tx, t *tenantd.Tenant, order t
 	if rollup != nil {
 		q = `SELECT c.id, u.application_id, u.name, u.value, oi.infra_id, u.tenant_id = c.id
 		FROM tenants c JOIN tenants d ON d.path >= c.path AND d.path < (substr(c.path, 1, length(c.path) - 1) || '0')
-			AND d.deleted_at IS NULL
+			AND d.deleted_at IS NULL AND (SELECT CASE WHEN d.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= d.path ORDER BY h.path DESC LIMIT 1) IS NULL
 		JOIN usages u ON u.tenant_id = d.id AND u.range_start = ?
 		LEFT JOIN offering_items oi ON oi.tenant_id = u.tenant_id AND oi.application_id = u.application_id AND oi.name = u.name
 		WHERE c.parent_id = ? AND c.id <> c.parent_id`
@@ -887,24 +887,18 @@ func (db *DB) DeleteTenant(ctx context.Context, id string, version int64) error 
 				"It is prohibited to delete a non-disabled tenant.").With("id", t.ID)
 		}
 		before := tenantState(t)
-		lo, hi := t.Path, subtreeUpper(t.Path)
 		now := micros(tx.now)
-		if _, err := tx.exec(ctx, `UPDATE clients SET deleted_at = ?, deleted_with = ?, updated_at = ?
-			WHERE deleted_at IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ? AND deleted_at IS NULL)`,
-			now, t.ID, now, lo, hi); err != nil {
-			return struct{}{}, fmt.Errorf("delete clients: %w", err)
-		}
-		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
-			WHERE deleted_at IS NULL AND tenant_id IN (SELECT id FROM tenants WHERE path >= ? AND path < ? AND deleted_at IS NULL)`,
-			now, t.ID, now, lo, hi); err != nil {
-			return struct{}{}, fmt.Errorf("delete users: %w", err)
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE deleted_with = ?)`, t.ID); err != nil {
-			return struct{}{}, fmt.Errorf("end sessions: %w", err)
-		}
+		// Only the tenant itself is marked: its descendants, their users and
+		// API clients are hidden by its range in tenant_deletions, and their
+		// tokens and sessions refused by the chain check of authentication
+		// (the tenant is disabled). PurgeDeleted removes them for good after
+		// the retention period.
 		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = ?, deleted_with = ?, updated_at = ?, version = version + 1
-			WHERE path >= ? AND path < ? AND deleted_at IS NULL`, now, t.ID, now, lo, hi); err != nil {
-			return struct{}{}, fmt.Errorf("delete subtree: %w", err)
+			WHERE id = ?`, now, t.ID, now, t.ID); err != nil {
+			return struct{}{}, fmt.Errorf("delete tenant: %w", err)
+		}
+		if err := hideSubtree(ctx, tx, t.Path, t.ID, now); err != nil {
+			return struct{}{}, err
 		}
 		if err := auditTenant(ctx, tx, t.ID, tenantd.ActionDelete, before); err != nil {
 			return struct{}{}, err
@@ -937,18 +931,21 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		if t.DeletedAt.Before(tx.now.Add(-db.retention())) {
 			return struct{}{}, tenantd.Errorf(tenantd.ENOTFOUND, "tenant %s was deleted before the retention period", t.ID)
 		}
-		var parentDeleted sql.NullInt64
-		if err := tx.queryRow(ctx, "SELECT deleted_at FROM tenants WHERE id = ?", t.ParentID).Scan(&parentDeleted); err != nil {
-			return struct{}{}, fmt.Errorf("check parent: %w", classify(err))
+		// A tenant hidden by a deleted ancestor, but not deleted itself,
+		// comes back with that ancestor only.
+		var own sql.NullString
+		if err := tx.queryRow(ctx, "SELECT deleted_with FROM tenants WHERE id = ?", t.ID).Scan(&own); err != nil {
+			return struct{}{}, fmt.Errorf("check deletion: %w", classify(err))
 		}
-		if parentDeleted.Valid {
+		parent, err := findTenant(ctx, tx, t.ParentID, true)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("check parent: %w", err)
+		}
+		if !own.Valid || parent.DeletedAt != nil {
 			return struct{}{}, tenantd.CodedErrorf(tenantd.ECONFLICT, tenantd.CodeParentDeleted,
 				"the parent of tenant %s is deleted: restore it first", t.ID)
 		}
-		var with string
-		if err := tx.queryRow(ctx, "SELECT deleted_with FROM tenants WHERE id = ?", t.ID).Scan(&with); err != nil {
-			return struct{}{}, fmt.Errorf("check deletion: %w", classify(err))
-		}
+		with := own.String
 		name, err := restoredName(ctx, tx, t, force)
 		if err != nil {
 			return struct{}{}, err
@@ -961,6 +958,9 @@ func (db *DB) RestoreTenant(ctx context.Context, id string, force bool) error {
 		if _, err := tx.exec(ctx, `UPDATE tenants SET deleted_at = NULL, deleted_with = NULL, updated_at = ?, version = version + 1
 			WHERE deleted_with = ?`, now, with); err != nil {
 			return struct{}{}, fmt.Errorf("restore subtree: %w", classify(err))
+		}
+		if err := unhideSubtree(ctx, tx, t.Path); err != nil {
+			return struct{}{}, err
 		}
 		// Recorded before the users come back: if a login was taken since,
 		// the whole restore rolls back, this event with it.
@@ -1019,11 +1019,74 @@ func (db *DB) retention() time.Duration {
 	return DefaultRetention
 }
 
+// hideSubtree records the deletion of the tenant at path: its range
+// replaces the ranges of the tenants of its subtree deleted earlier, which
+// keep their own deleted_at for a later restore.
+func hideSubtree(ctx context.Context, tx *Tx, path, id string, now int64) error {
+	if _, err := tx.exec(ctx, "DELETE FROM tenant_deletions WHERE path > ? AND path < ?", path, subtreeUpper(path)); err != nil {
+		return fmt.Errorf("merge deletions: %w", err)
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO tenant_deletions (path, upper, tenant_id, deleted_at) VALUES (?, ?, ?, ?)",
+		path, subtreeUpper(path), id, now); err != nil {
+		return fmt.Errorf("record deletion: %w", classify(err))
+	}
+	return nil
+}
+
+// unhideSubtree removes the range of the restored tenant at path and puts
+// back those of the tenants of its subtree that were deleted on their own,
+// so that they stay deleted. Only deleted tenants are read (through the
+// partial index tenants_deleted_path), not the subtree.
+func unhideSubtree(ctx context.Context, tx *Tx, path string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM tenant_deletions WHERE path = ?", path); err != nil {
+		return fmt.Errorf("remove deletion: %w", err)
+	}
+	rows, err := tx.query(ctx, `SELECT path, id, deleted_at FROM tenants
+		WHERE path > ? AND path < ? AND deleted_at IS NOT NULL ORDER BY path`, path, subtreeUpper(path))
+	if err != nil {
+		return fmt.Errorf("find deletions inside: %w", err)
+	}
+	type deletion struct {
+		path, id string
+		at       int64
+	}
+	var tops []deletion
+	for rows.Next() {
+		var d deletion
+		if err := rows.Scan(&d.path, &d.id, &d.at); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan deletion: %w", err)
+		}
+		if n := len(tops); n > 0 && tenantd.InSubtree(d.path, tops[n-1].path) {
+			continue
+		}
+		tops = append(tops, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find deletions inside: %w", err)
+	}
+	for _, d := range tops {
+		if _, err := tx.exec(ctx, "INSERT INTO tenant_deletions (path, upper, tenant_id, deleted_at) VALUES (?, ?, ?, ?)",
+			d.path, subtreeUpper(d.path), d.id, d.at); err != nil {
+			return fmt.Errorf("record deletion: %w", classify(err))
+		}
+	}
+	return nil
+}
+
+// PurgeBatch is how many tenants of a deleted subtree PurgeDeleted removes
+// per transaction, so that writers wait for at most one short batch.
+const PurgeBatch = 500
+
 // PurgeDeleted removes for good the tenants and API clients deleted before
-// the retention period, and revoked-token records past their expiry. It
+// the retention period, and revoked-token records past their expiry. A
+// deleted subtree is removed in transactions of PurgeBatch tenants, from the
+// last path backwards so that a tenant goes after its descendants; its
+// range in tenant_deletions goes last, so it stays hidden meanwhile. It
 // returns the number of tenants removed.
 func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
-	return write(ctx, db, func(tx *Tx) (int64, error) {
+	cutoff, err := write(ctx, db, func(tx *Tx) (int64, error) {
 		cutoff := micros(tx.now.Add(-db.retention()))
 		if _, err := tx.exec(ctx, "DELETE FROM clients WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff); err != nil {
 			return 0, fmt.Errorf("purge clients: %w", err)
@@ -1042,12 +1105,61 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 				return 0, fmt.Errorf("purge %s: %w", table, err)
 			}
 		}
-		res, err := tx.exec(ctx, "DELETE FROM tenants WHERE deleted_at IS NOT NULL AND deleted_at < ?", cutoff)
-		if err != nil {
-			return 0, fmt.Errorf("purge tenants: %w", err)
-		}
-		return res.RowsAffected()
+		return cutoff, nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, more, err := db.purgeBatch(ctx, cutoff)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if !more {
+			return total, nil
+		}
+	}
+}
+
+// purgeBatch removes up to PurgeBatch tenants of the first subtree deleted
+// before cutoff, and its range once it is empty. It reports whether any
+// such subtree was left when it started.
+func (db *DB) purgeBatch(ctx context.Context, cutoff int64) (int64, bool, error) {
+	type result struct {
+		n    int64
+		more bool
+	}
+	r, err := write(ctx, db, func(tx *Tx) (result, error) {
+		var path, upper string
+		err := tx.queryRow(ctx, "SELECT path, upper FROM tenant_deletions WHERE deleted_at < ? ORDER BY path LIMIT 1", cutoff).Scan(&path, &upper)
+		if errors.Is(err, sql.ErrNoRows) {
+			return result{}, nil
+		}
+		if err != nil {
+			return result{}, fmt.Errorf("find a purgeable subtree: %w", err)
+		}
+		res, err := tx.exec(ctx, fmt.Sprintf(`DELETE FROM tenants WHERE id IN
+			(SELECT id FROM tenants WHERE path >= ? AND path < ? ORDER BY path DESC LIMIT %d)`, PurgeBatch), path, upper)
+		if err != nil {
+			return result{}, fmt.Errorf("purge tenants: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return result{}, fmt.Errorf("purge tenants: %w", err)
+		}
+		if n < PurgeBatch {
+			if _, err := tx.exec(ctx, "DELETE FROM tenant_deletions WHERE path = ?", path); err != nil {
+				return result{}, fmt.Errorf("purge deletion: %w", err)
+			}
+		}
+		return result{n: n, more: true}, nil
+	})
+	return r.n, r.more, err
 }
 
 // Search finds tenants under a root; see tenantd.TenantService.
@@ -1064,7 +1176,7 @@ func (db *DB) Search(ctx context.Context, q tenantd.SearchQuery) ([]tenantd.Sear
 		pattern := "%" + likeEscape(strings.ToLower(q.Text)) + "%"
 		where := "t.path >= ? AND t.path < ? AND (t.name_key LIKE ? ESCAPE '\\' OR t.search_key LIKE ? ESCAPE '\\')"
 		if !q.AllowDeleted {
-			where += " AND t.deleted_at IS NULL"
+			where += " AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 		}
 		items, err := queryTenants(ctx, tx, "SELECT "+tenantColumns+" FROM tenants t WHERE "+where+
 			fmt.Sprintf(" ORDER BY t.depth, t.name_key, t.id LIMIT %d", q.Limit),
@@ -1117,7 +1229,7 @@ func likeEscape(s string) string {
 func searchUsers(ctx context.Context, tx *Tx, root *tenantd.Tenant, pattern string, allowDeleted bool, limit int) ([]tenantd.SearchResult, error) {
 	where := "t.path >= ? AND t.path < ? AND u.search_key LIKE ? ESCAPE '\\'"
 	if !allowDeleted {
-		where += " AND u.deleted_at IS NULL"
+		where += " AND u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	}
 	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE "+where+
 		fmt.Sprintf(" ORDER BY u.login_key, u.id LIMIT %d", limit), root.Path, subtreeUpper(root.Path), pattern)

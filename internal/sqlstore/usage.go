@@ -311,7 +311,7 @@ func (db *DB) TenantUsages(ctx context.Context, tenantID string) ([]tenantd.Usag
 // tenants that where selects.
 func usageValues(ctx context.Context, tx *Tx, period time.Time, where string, args ...any) (map[catalogKey]int64, error) {
 	rows, err := tx.query(ctx, `SELECT u.application_id, u.name, CAST(SUM(u.value) AS BIGINT) FROM usages u
-		JOIN tenants t ON t.id = u.tenant_id WHERE u.range_start = ? AND t.deleted_at IS NULL AND `+where+`
+		JOIN tenants t ON t.id = u.tenant_id WHERE u.range_start = ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL AND `+where+`
 		GROUP BY u.application_id, u.name`, append([]any{micros(period)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("query usage: %w", err)
@@ -439,7 +439,7 @@ func (db *DB) Alerts(ctx context.Context, f tenantd.AlertFilter) (*tenantd.Alert
 		limit = MaxAlertsPage
 	}
 	return read(ctx, db, func(tx *Tx) (*tenantd.AlertPage, error) {
-		where := []string{"t.path >= ?", "t.path < ?", "t.deleted_at IS NULL"}
+		where := []string{"t.path >= ?", "t.path < ?", "t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"}
 		args := []any{p.TenantPath, subtreeUpper(p.TenantPath)}
 		if !p.CanRead() {
 			where = append(where, "a.user_id = ?")

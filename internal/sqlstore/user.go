@@ -19,7 +19,7 @@ var _ tenantd.UserService = (*DB)(nil)
 // tenant last.
 const userColumns = `u.id, u.tenant_id, u.login, u.version, u.enabled, u.activated, u.contact, u.language,
 	u.business_types, u.notifications, u.idp_id, u.external_id, u.origin_id, u.origin_external_id,
-	u.disable_after, u.mfa_status, u.terms_accepted, u.created_at, u.updated_at, u.deleted_at, t.path`
+	u.disable_after, u.mfa_status, u.terms_accepted, u.created_at, u.updated_at, COALESCE(u.deleted_at, t.deleted_at, (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1)), t.path`
 
 func scanUser(s scanner) (*tenantd.User, string, error) {
 	var (
@@ -54,7 +54,7 @@ func scanUser(s scanner) (*tenantd.User, string, error) {
 func findUser(ctx context.Context, tx *Tx, id string, allowDeleted bool) (*tenantd.User, string, error) {
 	q := "SELECT " + userColumns + " FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?"
 	if !allowDeleted {
-		q += " AND u.deleted_at IS NULL"
+		q += " AND u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL"
 	}
 	u, path, err := scanUser(tx.queryRow(ctx, q+tx.forUpdate("u"), id))
 	if tenantd.ErrorKind(err) == tenantd.ENOTFOUND {
@@ -186,6 +186,9 @@ func insertUser(ctx context.Context, tx *Tx, u *tenantd.User) error {
 	if err != nil {
 		return fmt.Errorf("encode contact: %w", err)
 	}
+	if err := releaseHiddenLogin(ctx, tx, u.Login, u.ID); err != nil {
+		return err
+	}
 	_, err = tx.exec(ctx, `INSERT INTO users (id, tenant_id, login, login_key, version, enabled, activated, contact,
 		search_key, language, business_types, notifications, idp_id, external_id, origin_id, origin_external_id,
 		disable_after, mfa_status, terms_accepted, password_hash, created_at, updated_at)
@@ -268,7 +271,7 @@ func (db *DB) FindUsers(ctx context.Context, f tenantd.UserFilter) (*tenantd.Use
 			args = append(args, t.Path, subtreeUpper(t.Path))
 		}
 		if !f.AllowDeleted {
-			where = append(where, "u.deleted_at IS NULL")
+			where = append(where, "u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL")
 		}
 		if len(f.ExternalIDs) > 0 {
 			where = append(where, "u.external_id IN ("+placeholders(len(f.ExternalIDs))+")")
@@ -370,7 +373,7 @@ func (db *DB) TenantUsers(ctx context.Context, tenantID string, grandChildren, a
 			if t.Kind == tenantd.KindCustomer {
 				nested = tenantd.KindUnit
 			}
-			sub, err := queryTenants(ctx, tx, "SELECT "+tenantColumns+" FROM tenants t WHERE t.path > ? AND t.path < ? AND t.kind = ? AND t.deleted_at IS NULL",
+			sub, err := queryTenants(ctx, tx, "SELECT "+tenantColumns+" FROM tenants t WHERE t.path > ? AND t.path < ? AND t.kind = ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL",
 				t.Path, subtreeUpper(t.Path), string(nested))
 			if err != nil {
 				return nil, err
@@ -425,9 +428,42 @@ func (db *DB) LoginTaken(ctx context.Context, login string) (bool, error) {
 	}
 	return read(ctx, db, func(tx *Tx) (bool, error) {
 		var n int
-		err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE login_key = ? AND deleted_at IS NULL", loginKey(login)).Scan(&n)
+		err := tx.queryRow(ctx, "SELECT count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.login_key = ? AND u.deleted_at IS NULL AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL", loginKey(login)).Scan(&n)
 		return n > 0, classify(err)
 	})
+}
+
+// releaseHiddenLogin frees login for the user with id when a user of a
+// deleted subtree still holds it. Deleting a tenant does not mark the users
+// of its subtree, so their logins stay in the unique index until one is
+// claimed: the holder is then marked deleted with the deleted tenant that
+// hides it, as if the deletion had marked it, and a restore of that tenant
+// fails on the taken login.
+func releaseHiddenLogin(ctx context.Context, tx *Tx, login, id string) error {
+	var holder string
+	var ownAt, hiddenAt sql.NullInt64
+	var ownWith, hiddenBy sql.NullString
+	err := tx.queryRow(ctx, `SELECT u.id, t.deleted_at, t.deleted_with, (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1), (SELECT CASE WHEN t.path < h.upper THEN h.tenant_id END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1)
+		FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.login_key = ? AND u.deleted_at IS NULL AND u.id <> ?`,
+		loginKey(login), id).Scan(&holder, &ownAt, &ownWith, &hiddenAt, &hiddenBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find the login's holder: %w", classify(err))
+	}
+	at, with := ownAt, ownWith
+	if !at.Valid {
+		at, with = hiddenAt, hiddenBy
+	}
+	if !at.Valid {
+		return nil
+	}
+	if _, err := tx.exec(ctx, "UPDATE users SET deleted_at = ?, deleted_with = ?, version = version + 1 WHERE id = ?",
+		at.Int64, with.String, holder); err != nil {
+		return fmt.Errorf("release login: %w", err)
+	}
+	return nil
 }
 
 // UpdateUser changes a user; see tenantd.UserService.
@@ -463,6 +499,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd *tenantd.UserUpdate
 		contact, err := json.Marshal(u.Contact)
 		if err != nil {
 			return nil, fmt.Errorf("encode contact: %w", err)
+		}
+		if err := releaseHiddenLogin(ctx, tx, u.Login, u.ID); err != nil {
+			return nil, err
 		}
 		_, err = tx.exec(ctx, `UPDATE users SET login = ?, login_key = ?, version = ?, enabled = ?, contact = ?,
 			search_key = ?, language = ?, business_types = ?, notifications = ?, idp_id = ?, external_id = ?,

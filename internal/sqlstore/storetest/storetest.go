@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteTenant", testDeleteTenant},
 		{"RestoreTenant", testRestoreTenant},
 		{"PurgeDeleted", testPurgeDeleted},
+		{"DeletedSubtreeHidden", testDeletedSubtreeHidden},
 		{"FindTenantsPaging", testFindTenantsPaging},
 		{"FindTenantsChangeFeed", testFindTenantsChangeFeed},
 		{"ChangeFeedUnderConcurrentWrites", testChangeFeedUnderConcurrentWrites},
@@ -926,5 +927,84 @@ func testChangeFeedUnderConcurrentWrites(t *testing.T, f *fixture) {
 		if seen[id] != renames+1 {
 			t.Errorf("the feed reader saw version %d of tenant %s, want %d", seen[id], id, renames+1)
 		}
+	}
+}
+
+// testDeletedSubtreeHidden checks that the descendants of a deleted tenant,
+// which deletion does not mark, are hidden from every listing, that the
+// login of one of their users can be claimed (and then fails the restore),
+// and that the purge removes a subtree larger than one batch.
+func testDeletedSubtreeHidden(t *testing.T, f *fixture) {
+	sys := f.system()
+	p := f.create(t, sys, f.root, tenantd.KindPartner, "hp")
+	c := f.create(t, sys, p, tenantd.KindCustomer, "hc")
+	u := f.create(t, sys, c, tenantd.KindUnit, "hu")
+	user := f.user(t, sys, u, "hidden-user")
+	f.setEnabled(t, sys, p, false)
+	if err := f.db.DeleteTenant(sys, p.ID, f.get(t, p.ID).Version); err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.db.FindTenants(sys, tenantd.TenantFilter{SubtreeRootID: &f.root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range page.Items {
+		if it.ID == c.ID || it.ID == u.ID || it.ID == p.ID {
+			t.Errorf("batch listing shows %s of a deleted subtree", it.Name)
+		}
+	}
+	page, err = f.db.FindTenants(sys, tenantd.TenantFilter{IDs: []string{c.ID, u.ID}, AllowDeleted: true})
+	if err != nil || len(page.Items) != 2 || page.Items[0].DeletedAt == nil || page.Items[1].DeletedAt == nil {
+		t.Errorf("allow_deleted listing of hidden tenants: %v %+v", err, page)
+	}
+	if res, err := f.db.Search(sys, tenantd.SearchQuery{RootID: f.root.ID, Text: "h", Limit: 10}); err != nil || len(res) != 0 {
+		t.Errorf("search finds %d results in a deleted subtree (%v)", len(res), err)
+	}
+	users, err := f.db.FindUsers(sys, tenantd.UserFilter{SubtreeRootTenantID: &f.root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range users.Items {
+		if it.ID == user.ID {
+			t.Errorf("user listing shows a user of a deleted subtree")
+		}
+	}
+	if _, err := f.db.FindUserByID(sys, user.ID, false, false); tenantd.ErrorKind(err) != tenantd.ENOTFOUND {
+		t.Errorf("read a user of a deleted subtree: %v", err)
+	}
+	_, err = f.db.CreateTenant(sys, &tenantd.TenantCreate{Name: "x", ParentID: u.ID, Kind: tenantd.KindUnit})
+	wantKind(t, "create under a hidden tenant", err, tenantd.ENOTFOUND, "")
+	if err := f.db.RestoreTenant(sys, p.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.FindUserByID(sys, user.ID, false, false); err != nil {
+		t.Errorf("user not back with its subtree: %v", err)
+	}
+	if err := f.db.DeleteTenant(sys, p.ID, f.get(t, p.ID).Version); err != nil {
+		t.Fatal(err)
+	}
+	f.user(t, sys, f.root, "hidden-user")
+	err = f.db.RestoreTenant(sys, p.ID, false)
+	wantKind(t, "restore with a claimed login", err, tenantd.ECONFLICT, "")
+
+	big := f.create(t, sys, f.root, tenantd.KindPartner, "big")
+	var cs []*tenantd.TenantCreate
+	for i := range sqlstore.PurgeBatch + 10 {
+		cs = append(cs, &tenantd.TenantCreate{Name: fmt.Sprintf("b%d", i), ParentID: big.ID, Kind: tenantd.KindCustomer})
+	}
+	if _, err := f.db.CreateTenants(sys, cs); err != nil {
+		t.Fatal(err)
+	}
+	f.setEnabled(t, sys, big, false)
+	if err := f.db.DeleteTenant(sys, big.ID, f.get(t, big.ID).Version); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(sqlstore.DefaultRetention + time.Hour)
+	n, err := f.db.PurgeDeleted(context.Background())
+	if want := int64(sqlstore.PurgeBatch + 11 + 3); err != nil || n != want {
+		t.Errorf("purge removed %d (%v), want %d", n, err, want)
+	}
+	if _, err := f.db.FindTenantByID(sys, u.ID, true); tenantd.ErrorKind(err) != tenantd.ENOTFOUND {
+		t.Errorf("a purged descendant is still readable: %v", err)
 	}
 }

@@ -53,9 +53,12 @@ type Server struct {
 	DefaultIDP tenantd.DefaultIDPService
 	// Registrations holds agent registration tokens.
 	Registrations tenantd.RegistrationTokenService
-	Store         Pinger
-	Signer        *auth.Signer
-	Logger        *slog.Logger
+	// Idempotency, when set, keeps the responses of writes sent with an
+	// Idempotency-Key.
+	Idempotency tenantd.IdempotencyService
+	Store       Pinger
+	Signer      *auth.Signer
+	Logger      *slog.Logger
 	// PublicURL is the URL clients reach tenantd at (scheme and host, no
 	// path); discovery documents point there.
 	PublicURL string
@@ -85,6 +88,9 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		h := rt.handler
 		if !rt.public {
+			if isWrite(rt.method) && !idempotencyExempt(rt.path) {
+				h = s.idempotent(h)
+			}
 			h = s.authenticate(notePrincipal(h))
 		}
 		mux.Handle(rt.method+" "+rt.path, s.adapt(named(rt.method+" "+rt.path, h)))

@@ -1100,6 +1100,11 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 		if _, err := tx.exec(ctx, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", cutoff); err != nil {
 			return 0, fmt.Errorf("purge sent e-mail: %w", err)
 		}
+		// Expired Idempotency-Keys go in small batches: one purge in each
+		// run of the loop, never a long transaction.
+		if _, err := purgeIdempotencyKeys(ctx, tx); err != nil {
+			return 0, err
+		}
 		for _, table := range []string{"one_time_tokens", "sessions"} {
 			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE expires_at < ?", micros(tx.now)); err != nil {
 				return 0, fmt.Errorf("purge %s: %w", table, err)

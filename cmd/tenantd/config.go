@@ -74,6 +74,7 @@ type serveConfig struct {
 	fieldValidation string
 	retention       time.Duration
 	eventRetention  time.Duration
+	otlpEndpoint    string
 	purgeInterval   time.Duration
 	smtpURL         string
 	outboxInterval  time.Duration

@@ -79,6 +79,7 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	for _, series := range []string{`tenantd_job_runs_total{job="purge"}`, `tenantd_job_runs_total{job="trial_expiry"}`,
+		`tenantd_store_call_duration_seconds_count{call="FindTenantByID",kind="read"}`,
 		`go_sql_max_open_connections{db_name="write"}`, `go_sql_max_open_connections{db_name="read"}`} {
 		if m[series] < 1 {
 			t.Errorf("%s = %v, want at least 1", series, m[series])

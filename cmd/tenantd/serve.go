@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel"
 
 	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/internal/auth"
@@ -19,6 +20,7 @@ import (
 	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/metrics"
 	"github.com/tenantd/tenantd/internal/sqlstore"
+	"github.com/tenantd/tenantd/internal/tracing"
 )
 
 func (a *app) newServeCmd() *cobra.Command {
@@ -54,6 +56,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.DurationVar(&cfg.trialInterval, "trial-interval", time.Minute, "how often to switch tenants whose trial has ended to production")
 	fs.DurationVar(&cfg.reportInterval, "report-interval", 5*time.Second, "how often to make the report runs that are due")
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
+	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", "", "OTLP/HTTP collector to export traces to, such as http://collector:4318; tracing is off without it")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", `where to serve GET /metrics: "" on the main listener, "off" nowhere, or an address of its own`)
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a connection may take to send a request's headers (also the first request of a new connection)")
@@ -163,6 +166,33 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 			_ = ln.Close()
 			return fmt.Errorf("listen for metrics: %w", err)
 		}
+	}
+	var observers sqlstore.Observers
+	if api.Metrics != nil {
+		observers = append(observers, api.Metrics)
+	}
+	if cfg.otlpEndpoint != "" {
+		// The exporter reports failures through OpenTelemetry's one
+		// process-wide handler: into this process's log.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing", "error", err) }))
+		tr, err := tracing.New(ctx, cfg.otlpEndpoint, moduleVersion())
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("--otlp-endpoint: %w", err)
+		}
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tr.Shutdown(flushCtx); err != nil {
+				log.Warn("export the last traces", "error", err)
+			}
+		}()
+		api.Tracing = tr
+		observers = append(observers, tr)
+		log.Info("tracing", "otlp_endpoint", cfg.otlpEndpoint)
+	}
+	if len(observers) > 0 {
+		db.Observer = observers
 	}
 	var purger jobs.Purger = db
 	var trials jobs.TrialExpiry = db

@@ -59,3 +59,13 @@ func writeVersion(w io.Writer, info *debug.BuildInfo) error {
 	_, err := fmt.Fprintf(w, "tenantd %s\ncommit   %s\nbuilt at %s (commit time)\ngo       %s\n", v.version, v.commit, v.commitTime, v.goVersion)
 	return err
 }
+
+// moduleVersion is the module version of the running binary, "(devel)"
+// for a build from a checkout.
+func moduleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	return versionOf(info).version
+}

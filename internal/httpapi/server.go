@@ -70,6 +70,8 @@ type Server struct {
 	Now func() time.Time
 	// Metrics, when set, counts requests and tokens.
 	Metrics *metrics.Metrics
+	// Tracing, when set, gives every request a span.
+	Tracing RequestTracer
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time
@@ -172,10 +174,25 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 	})
 }
 
-// logRequests gives every request an id and logs it once it is answered.
+// RequestTracer gives a request a span: Request returns the request's
+// context holding it, the id of its trace, and what to call once the
+// request is answered.
+type RequestTracer interface {
+	Request(r *http.Request) (ctx context.Context, traceID string, end func(operation string, status int))
+}
+
+// logRequests gives every request an id (and a span, with Tracing) and logs
+// it once it is answered.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var traceID string
+		var endSpan func(string, int)
+		if s.Tracing != nil {
+			var ctx context.Context
+			ctx, traceID, endSpan = s.Tracing.Request(r)
+			r = r.WithContext(ctx)
+		}
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 128 {
 			id = tenantd.NewID()
@@ -186,10 +203,14 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		d := time.Since(start)
-		s.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
 			slog.Duration("duration", d), slog.String("request_id", id),
-			slog.String("operation", info.operation), slog.String("principal", info.principal))
+			slog.String("operation", info.operation), slog.String("principal", info.principal)}
+		if endSpan != nil {
+			endSpan(info.operation, sw.status)
+			attrs = append(attrs, slog.String("trace_id", traceID))
+		}
+		s.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 		if s.Metrics != nil {
 			s.Metrics.Request(info.operation, sw.status, d)
 			if info.operation == "POST "+BasePath+"/idp/token" && sw.status == http.StatusOK {

@@ -24,6 +24,7 @@ type Metrics struct {
 	tokensRefused prometheus.Counter
 	jobRuns       *prometheus.CounterVec
 	jobFailures   *prometheus.CounterVec
+	storeCalls    *prometheus.HistogramVec
 }
 
 // New makes the metrics, with the Go runtime's and the process's.
@@ -55,8 +56,13 @@ func New() *Metrics {
 			Name: "tenantd_job_failures_total",
 			Help: "Runs of background jobs that failed, by job.",
 		}, []string{"job"}),
+		storeCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tenantd_store_call_duration_seconds",
+			Help:    "Time of store transactions, by store method and kind (read or write).",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"call", "kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures,
+	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures, m.storeCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -111,4 +117,14 @@ func (m *Metrics) OutboxDepth(depth func(context.Context) (int64, error)) {
 		}
 		return float64(n)
 	}))
+}
+
+// StoreCall times a store transaction; see sqlstore.Observer.
+func (m *Metrics) StoreCall(ctx context.Context, call string, write bool) (context.Context, func(error)) {
+	kind := "read"
+	if write {
+		kind = "write"
+	}
+	start := time.Now()
+	return ctx, func(error) { m.storeCalls.WithLabelValues(call, kind).Observe(time.Since(start).Seconds()) }
 }

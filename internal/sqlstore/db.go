@@ -43,6 +43,8 @@ type DB struct {
 	// EventRetention is how long audit events are kept before PurgeEvents
 	// removes them; zero keeps them for good.
 	EventRetention time.Duration
+	// Observer, when set, watches every transaction (metrics, traces).
+	Observer Observer
 
 	mu      sync.Mutex
 	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps
@@ -54,6 +56,8 @@ type DB struct {
 	readStmts *stmtCache
 	// principals keeps the principals of authenticated tokens.
 	principals principalCache
+	// calls names the store methods transactions run for, for Observer.
+	calls callNames
 }
 
 // Open connects to the store named by dsn: a postgres:// or postgresql:// URL
@@ -335,7 +339,12 @@ const writeAttempts = 3
 
 // write runs fn in a write transaction and commits it, trying again when
 // PostgreSQL aborted it to break a deadlock.
-func write[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+func write[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (v T, err error) {
+	if db.Observer != nil {
+		var end func(error)
+		ctx, end = db.Observer.StoreCall(ctx, db.calls.caller(), true)
+		defer func() { end(err) }()
+	}
 	for attempt := 1; ; attempt++ {
 		v, err := writeOnce(ctx, db, fn)
 		if errors.Is(err, errRetry) && attempt < writeAttempts {
@@ -371,14 +380,19 @@ func writeOnce[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (
 }
 
 // read runs fn in a read transaction.
-func read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+func read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (v T, err error) {
+	if db.Observer != nil {
+		var end func(error)
+		ctx, end = db.Observer.StoreCall(ctx, db.calls.caller(), false)
+		defer func() { end(err) }()
+	}
 	var zero T
 	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return zero, err
 	}
 	defer tx.Rollback()
-	v, err := fn(tx)
+	v, err = fn(tx)
 	if err != nil {
 		return zero, classify(err)
 	}

@@ -14,7 +14,7 @@ func TestClients(t *testing.T) {
 				e.auth["new"] = "Basic " + basic(id, secret)
 				e.json("GET", "/api/2/tenants/{unitA}", "new", "", 200)
 				// partnerA is an ancestor: readable, in the ancestor view only.
-				if anc := e.json("GET", "/api/2/tenants/{partnerA}", "new", "", 200); anc["contact"] != nil {
+				if anc := e.json("GET", "/api/2/tenants/{partnerA}", "new", "", 200); anc["contact"].(map[string]any)["email"] != "" {
 					t.Errorf("an ancestor shows its contact: %v", anc)
 				}
 				e.json("GET", "/api/2/tenants/{partnerB}", "new", "", 404)

@@ -23,15 +23,22 @@ type Purger interface {
 // RunPurge calls p.PurgeDeleted every interval until ctx is done, logging
 // what it removed and any error; an error does not stop the loop.
 func RunPurge(ctx context.Context, p Purger, interval time.Duration, log *slog.Logger) {
+	runCounted(ctx, interval, log, p.PurgeDeleted, "purge deleted tenants", "purged deleted tenants")
+}
+
+// runCounted calls run every interval until ctx is done, logging failed as
+// the message of an error and done with the count of a run that did
+// something; an error does not stop the loop.
+func runCounted(ctx context.Context, interval time.Duration, log *slog.Logger, run func(context.Context) (int64, error), failed, done string) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := p.PurgeDeleted(ctx)
+		n, err := run(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.ErrorContext(ctx, "purge deleted tenants", "error", err)
+			log.ErrorContext(ctx, failed, "error", err)
 		case n > 0:
-			log.InfoContext(ctx, "purged deleted tenants", "count", n)
+			log.InfoContext(ctx, done, "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -114,11 +114,14 @@ func (s *Server) handleUnbind(w http.ResponseWriter, r *http.Request) error {
 
 // settingJSON is a setting on the wire: the tenant's own value and what it
 // inherits.
+//
+// The published schema has an optional application_id; it is left out, as
+// in the platform's own answer to the PUT of a setting, since the
+// application is already in the path.
 type settingJSON struct {
-	Name          string         `json:"name"`
-	ApplicationID string         `json:"application_id"`
-	Own           *ownJSON       `json:"own"`
-	Effective     *effectiveJSON `json:"effective"`
+	Name      string         `json:"name"`
+	Own       *ownJSON       `json:"own"`
+	Effective *effectiveJSON `json:"effective"`
 }
 
 type ownJSON struct {
@@ -138,8 +141,8 @@ type ownerJSON struct {
 	ID   string `json:"id"`
 }
 
-func settingOut(app string, rs *tenantd.ResolvedSetting) settingJSON {
-	out := settingJSON{Name: rs.Name, ApplicationID: app}
+func settingOut(rs *tenantd.ResolvedSetting) settingJSON {
+	out := settingJSON{Name: rs.Name}
 	if o := rs.Own; o != nil {
 		out.Own = &ownJSON{Value: o.Value, Lock: o.Lock, Exclusive: o.Exclusive}
 	}
@@ -190,7 +193,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := make([]settingJSON, 0, len(list))
 	for i := range list {
-		items = append(items, settingOut(app, &list[i]))
+		items = append(items, settingOut(&list[i]))
 	}
 	encode(w, http.StatusOK, map[string]any{"items": items})
 	return nil
@@ -205,7 +208,7 @@ func (s *Server) handleSettingGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, settingOut(app, rs))
+	encode(w, http.StatusOK, settingOut(rs))
 	return nil
 }
 
@@ -235,7 +238,7 @@ func (s *Server) handleSettingPut(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	encode(w, http.StatusOK, settingOut(app, rs))
+	encode(w, http.StatusOK, settingOut(rs))
 	return nil
 }
 

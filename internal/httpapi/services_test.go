@@ -72,7 +72,7 @@ func TestServices(t *testing.T) {
 			}},
 
 		{name: "set a setting", method: "PUT", path: setting, as: "padminA", body: `{"value":true}`, status: 200,
-			want: []string{`{"name":"PromoteHigherEditions","application_id":"` + platformApp + `","own":{"value":true,"lock":false,"exclusive":false},"effective":null}`}},
+			want: []string{`{"name":"PromoteHigherEditions","own":{"value":true,"lock":false,"exclusive":false},"effective":null}`}},
 		{name: "a setting inherited", setup: func(e *env) { e.json("PUT", setting, "padminA", `{"value":true,"lock":"true"}`, 200) },
 			method: "GET", path: "/api/2/applications/" + platformApp + "/settings/tenants/{unitA}/PromoteHigherEditions", as: "uadmin", status: 200,
 			want: []string{`"effective":{"owner":{"type":"tenant","id":"{customerA}"},"value":true,"lock":true}`, `"own":null`}},

@@ -113,6 +113,9 @@ var contract = []api.Operation{
 	{Method: "GET", Path: "/tenants/{tenant_id}/mfa/status"},
 	{Method: "PUT", Path: "/tenants/{tenant_id}/mfa/status"},
 	{Method: "PUT", Path: "/users/{user_id}/mfa/status"},
+	{Method: "POST", Path: "/idp/device_authorization"},
+	{Method: "GET", Path: "/idp/device_authorization/approval"},
+	{Method: "POST", Path: "/idp/device_authorization/approval"},
 }
 
 func TestOperations(t *testing.T) {

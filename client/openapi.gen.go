@@ -1478,11 +1478,14 @@ func (e TenantPutExternalOperationStatus) Valid() bool {
 // Defines values for TokenErrorError.
 const (
 	TokenErrorErrorAccessDenied         TokenErrorError = "access_denied"
+	TokenErrorErrorAuthorizationPending TokenErrorError = "authorization_pending"
+	TokenErrorErrorExpiredToken         TokenErrorError = "expired_token"
 	TokenErrorErrorInvalidClient        TokenErrorError = "invalid_client"
 	TokenErrorErrorInvalidGrant         TokenErrorError = "invalid_grant"
 	TokenErrorErrorInvalidRequest       TokenErrorError = "invalid_request"
 	TokenErrorErrorInvalidScope         TokenErrorError = "invalid_scope"
 	TokenErrorErrorInvalidTotp          TokenErrorError = "invalid_totp"
+	TokenErrorErrorSlowDown             TokenErrorError = "slow_down"
 	TokenErrorErrorTotpRequired         TokenErrorError = "totp_required"
 	TokenErrorErrorTotpSetupRequired    TokenErrorError = "totp_setup_required"
 	TokenErrorErrorUnauthorizedClient   TokenErrorError = "unauthorized_client"
@@ -1494,6 +1497,10 @@ func (e TokenErrorError) Valid() bool {
 	switch e {
 	case TokenErrorErrorAccessDenied:
 		return true
+	case TokenErrorErrorAuthorizationPending:
+		return true
+	case TokenErrorErrorExpiredToken:
+		return true
 	case TokenErrorErrorInvalidClient:
 		return true
 	case TokenErrorErrorInvalidGrant:
@@ -1503,6 +1510,8 @@ func (e TokenErrorError) Valid() bool {
 	case TokenErrorErrorInvalidScope:
 		return true
 	case TokenErrorErrorInvalidTotp:
+		return true
+	case TokenErrorErrorSlowDown:
 		return true
 	case TokenErrorErrorTotpRequired:
 		return true
@@ -2707,6 +2716,48 @@ type Currency string
 
 // CustomerType defines model for customerType.
 type CustomerType string
+
+// DeviceAuthorizationApprovalRequest defines model for deviceAuthorizationApprovalRequest.
+type DeviceAuthorizationApprovalRequest struct {
+	// Code The user code the device shows.
+	Code string `json:"code"`
+
+	// Deny Deny instead of approving (a tenantd addition; false when
+	// absent).
+	Deny       *bool   `json:"deny,omitempty"`
+	TenantUUID *string `json:"tenant_uuid,omitempty"`
+}
+
+// DeviceAuthorizationApprovalResponse defines model for deviceAuthorizationApprovalResponse.
+type DeviceAuthorizationApprovalResponse struct {
+	ClientID        string   `json:"client_id"`
+	DisplayName     string   `json:"display_name"`
+	IsCurrentTenant *bool    `json:"is_current_tenant,omitempty"`
+	Scope           []string `json:"scope"`
+	TenantID        *string  `json:"tenant_id,omitempty"`
+	TenantName      *string  `json:"tenant_name,omitempty"`
+}
+
+// DeviceAuthorizationResponse defines model for deviceAuthorizationResponse.
+type DeviceAuthorizationResponse struct {
+	// DeviceCode The secret the device polls POST /idp/token with.
+	DeviceCode string `json:"device_code"`
+
+	// ExpiresIn Seconds until both codes expire.
+	ExpiresIn *int `json:"expires_in,omitempty"`
+
+	// Interval Seconds the device waits between two polls.
+	Interval *int `json:"interval,omitempty"`
+
+	// UserCode Eight letters shown as XXXX-XXXX, for the user.
+	UserCode string `json:"user_code"`
+
+	// VerificationURI Where a signed-in user approves the user code.
+	VerificationURI string `json:"verification_uri"`
+
+	// VerificationURIComplete verification_uri with the user code as its code parameter.
+	VerificationURIComplete *string `json:"verification_uri_complete,omitempty"`
+}
 
 // EditionSwitchPut defines model for editionSwitchPut.
 type EditionSwitchPut struct {
@@ -4693,6 +4744,26 @@ type ListEventsParams struct {
 // ListEventsParamsObjectType defines parameters for ListEvents.
 type ListEventsParamsObjectType string
 
+// RequestDeviceAuthorizationFormdataBody defines parameters for RequestDeviceAuthorization.
+type RequestDeviceAuthorizationFormdataBody struct {
+	ClientID    string   `form:"client_id" json:"client_id"`
+	DisplayName *string  `form:"display_name,omitempty" json:"display_name,omitempty"`
+	Scope       []string `form:"scope" json:"scope"`
+}
+
+// RequestDeviceAuthorizationParams defines parameters for RequestDeviceAuthorization.
+type RequestDeviceAuthorizationParams struct {
+	// Authorization HTTP Basic credentials of the client, if it has a secret.
+	Authorization *string `json:"Authorization,omitempty"`
+}
+
+// DeviceAuthorizationApproval0Params defines parameters for DeviceAuthorizationApproval0.
+type DeviceAuthorizationApproval0Params struct {
+	// Code The user code the device shows.
+	Code       string  `form:"code" json:"code"`
+	TenantUUID *string `form:"tenant_uuid,omitempty" json:"tenant_uuid,omitempty"`
+}
+
 // FetchOneTimeTokenLoginPageParams defines parameters for FetchOneTimeTokenLoginPage.
 type FetchOneTimeTokenLoginPageParams struct {
 	Ott       *string `form:"ott,omitempty" json:"ott,omitempty"`
@@ -4729,10 +4800,14 @@ type RequestTokensFormdataBody struct {
 	ClientSecret *string `form:"client_secret,omitempty" json:"client_secret,omitempty"`
 	Code         *string `form:"code,omitempty" json:"code,omitempty"`
 	CodeVerifier *string `form:"code_verifier,omitempty" json:"code_verifier,omitempty"`
-	DeviceCode   *string `form:"device_code,omitempty" json:"device_code,omitempty"`
 
-	// GrantType tenantd grants client_credentials, password and
-	// urn:ietf:params:oauth:grant-type:jwt-bearer.
+	// DeviceCode The device code of POST /idp/device_authorization
+	// (device_code grant).
+	DeviceCode *string `form:"device_code,omitempty" json:"device_code,omitempty"`
+
+	// GrantType tenantd grants client_credentials, password,
+	// urn:ietf:params:oauth:grant-type:jwt-bearer and
+	// urn:ietf:params:oauth:grant-type:device_code.
 	GrantType                RequestTokensFormdataBodyGrantType `form:"grant_type" json:"grant_type"`
 	NotRequiredIntrospection *bool                              `form:"not_required_introspection,omitempty" json:"not_required_introspection,omitempty"`
 	Password                 *string                            `form:"password,omitempty" json:"password,omitempty"`
@@ -5226,6 +5301,12 @@ type CreateClientJSONRequestBody = ClientPost
 
 // UpdateClientJSONRequestBody defines body for UpdateClient for application/json ContentType.
 type UpdateClientJSONRequestBody = ClientPut
+
+// RequestDeviceAuthorizationFormdataRequestBody defines body for RequestDeviceAuthorization for application/x-www-form-urlencoded ContentType.
+type RequestDeviceAuthorizationFormdataRequestBody RequestDeviceAuthorizationFormdataBody
+
+// DeviceAuthorizationApproval1JSONRequestBody defines body for DeviceAuthorizationApproval1 for application/json ContentType.
+type DeviceAuthorizationApproval1JSONRequestBody = DeviceAuthorizationApprovalRequest
 
 // IntrospectTokenFormdataRequestBody defines body for IntrospectToken for application/x-www-form-urlencoded ContentType.
 type IntrospectTokenFormdataRequestBody IntrospectTokenFormdataBody
@@ -6338,6 +6419,115 @@ type ClientInterface interface {
 	// Corresponds with GET /events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RequestDeviceAuthorizationWithBody Start the device authorization grant
+	//
+	// Starts the device authorization grant (RFC 8628) for a device that
+	// has no browser, such as an agent: the answer holds a device_code for
+	// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+	// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+	// A signed-in user shows and approves the user code with GET and POST
+	// /idp/device_authorization/approval (verification_uri; the complete
+	// one carries the code as its code parameter) while the device polls
+	// POST /idp/token with grant_type
+	// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+	// device_code, no more often than every interval seconds.
+	//
+	// client_id, a UUID, names the device's client; a device is a public
+	// client and needs no secret, but a request that sends client
+	// credentials (the Basic header or client_secret) must authenticate
+	// with them. scope is one to 16 scopes of the published form,
+	// repeated fields or separated by spaces, naming at most one tenant.
+	// display_name, shown to the approving user, defaults to the
+	// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+	// no client_id or scope, a client_id that is no UUID, a display_name
+	// over 255 characters or with control characters), 400 invalid_scope
+	// (a scope not of the published form, or two tenants), 401
+	// invalid_client.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+	RequestDeviceAuthorizationWithBody(ctx context.Context, params *RequestDeviceAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestDeviceAuthorizationWithFormdataBody Start the device authorization grant
+	//
+	// Starts the device authorization grant (RFC 8628) for a device that
+	// has no browser, such as an agent: the answer holds a device_code for
+	// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+	// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+	// A signed-in user shows and approves the user code with GET and POST
+	// /idp/device_authorization/approval (verification_uri; the complete
+	// one carries the code as its code parameter) while the device polls
+	// POST /idp/token with grant_type
+	// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+	// device_code, no more often than every interval seconds.
+	//
+	// client_id, a UUID, names the device's client; a device is a public
+	// client and needs no secret, but a request that sends client
+	// credentials (the Basic header or client_secret) must authenticate
+	// with them. scope is one to 16 scopes of the published form,
+	// repeated fields or separated by spaces, naming at most one tenant.
+	// display_name, shown to the approving user, defaults to the
+	// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+	// no client_id or scope, a client_id that is no UUID, a display_name
+	// over 255 characters or with control characters), 400 invalid_scope
+	// (a scope not of the published form, or two tenants), 401
+	// invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+	RequestDeviceAuthorizationWithFormdataBody(ctx context.Context, params *RequestDeviceAuthorizationParams, body RequestDeviceAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceAuthorizationApproval0 Show what approving a device's user code grants
+	//
+	// Shows a signed-in user what the device with user code code asks
+	// for: its client, display name and scopes, and the tenant they apply
+	// to — tenant_uuid when given, else the tenant the scopes name, else
+	// the user's own (is_current_tenant). Only a user approves a device:
+	// API clients and agents are answered 403 access_denied, as is a
+	// tenant outside the user's subtree or suspended. Case, dashes and
+	// spaces in the code do not matter. A malformed, unknown, expired or
+	// already decided code, or a tenant_uuid other than the one the scopes
+	// name, is a 400 invalid_request.
+	//
+	// Corresponds with GET /idp/device_authorization/approval (the `DeviceAuthorizationApproval0` operationId).
+	DeviceAuthorizationApproval0(ctx context.Context, params *DeviceAuthorizationApproval0Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceAuthorizationApproval1WithBody Approve or deny a device's user code
+	//
+	// Approves, as the signed-in user, the device with user code code on
+	// the tenant chosen as GET shows it; with deny true (a tenantd
+	// addition) denies it, and the device's next poll is answered 400
+	// access_denied. After an approval the device's next poll gets an
+	// access token of the approving user — the same token and claims as
+	// the password grant gives that user, with the device's client_id as
+	// its client — and uses the device code up: a second exchange is a
+	// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+	// when the user may no longer sign in.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+	DeviceAuthorizationApproval1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeviceAuthorizationApproval1 Approve or deny a device's user code
+	//
+	// Approves, as the signed-in user, the device with user code code on
+	// the tenant chosen as GET shows it; with deny true (a tenantd
+	// addition) denies it, and the device's next poll is answered 400
+	// access_denied. After an approval the device's next poll gets an
+	// access token of the approving user — the same token and claims as
+	// the password grant gives that user, with the device's client_id as
+	// its client — and uses the device code up: a second exchange is a
+	// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+	// when the user may no longer sign in.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+	DeviceAuthorizationApproval1(ctx context.Context, body DeviceAuthorizationApproval1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchOneTimeTokenLoginPage The page that signs a browser in with a one-time token
 	//
 	// An HTML page whose script posts ott to POST /idp/ott/login (which
@@ -6473,7 +6663,7 @@ type ClientInterface interface {
 	// RequestTokensWithBody Issue an access token
 	//
 	// Issues a signed JWT access token (7200 s lifetime). tenantd supports
-	// three grants:
+	// four grants:
 	//
 	// - client_credentials: an API client authenticates with the Basic
 	//   Authorization header or the client_id and client_secret form fields.
@@ -6488,6 +6678,16 @@ type ClientInterface interface {
 	// - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 	//   assertion, is exchanged for one narrowed to a tenant of its subtree,
 	//   asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+	// - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+	//   polls with its client_id and the device_code of POST
+	//   /idp/device_authorization. Until a user approves, the answer is a
+	//   400 authorization_pending, or slow_down when the poll comes sooner
+	//   than interval seconds after the previous one (the interval then
+	//   grows by 5 seconds); then 400 expired_token once the codes expired,
+	//   access_denied when the user denied, invalid_grant for an unknown or
+	//   used code or another client's. Approved, the answer is the token
+	//   of the approving user, as the password grant gives it; a user that
+	//   may no longer sign in is a 401 access_denied.
 	//
 	// Any other grant_type is a 400. Principals whose tenant, or an ancestor
 	// of it, is disabled or deleted are refused with a 401.
@@ -6500,7 +6700,7 @@ type ClientInterface interface {
 	// RequestTokensWithFormdataBody Issue an access token
 	//
 	// Issues a signed JWT access token (7200 s lifetime). tenantd supports
-	// three grants:
+	// four grants:
 	//
 	// - client_credentials: an API client authenticates with the Basic
 	//   Authorization header or the client_id and client_secret form fields.
@@ -6515,6 +6715,16 @@ type ClientInterface interface {
 	// - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 	//   assertion, is exchanged for one narrowed to a tenant of its subtree,
 	//   asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+	// - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+	//   polls with its client_id and the device_code of POST
+	//   /idp/device_authorization. Until a user approves, the answer is a
+	//   400 authorization_pending, or slow_down when the poll comes sooner
+	//   than interval seconds after the previous one (the interval then
+	//   grows by 5 seconds); then 400 expired_token once the codes expired,
+	//   access_denied when the user denied, invalid_grant for an unknown or
+	//   used code or another client's. Approved, the answer is the token
+	//   of the approving user, as the password grant gives it; a user that
+	//   may no longer sign in is a 401 access_denied.
 	//
 	// Any other grant_type is a 400. Principals whose tenant, or an ancestor
 	// of it, is disabled or deleted are refused with a 401.
@@ -8199,6 +8409,165 @@ func (c *Raw) ListEvents(ctx context.Context, params *ListEventsParams, reqEdito
 	return c.Client.Do(req)
 }
 
+// RequestDeviceAuthorizationWithBody Start the device authorization grant
+//
+// Starts the device authorization grant (RFC 8628) for a device that
+// has no browser, such as an agent: the answer holds a device_code for
+// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+// A signed-in user shows and approves the user code with GET and POST
+// /idp/device_authorization/approval (verification_uri; the complete
+// one carries the code as its code parameter) while the device polls
+// POST /idp/token with grant_type
+// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+// device_code, no more often than every interval seconds.
+//
+// client_id, a UUID, names the device's client; a device is a public
+// client and needs no secret, but a request that sends client
+// credentials (the Basic header or client_secret) must authenticate
+// with them. scope is one to 16 scopes of the published form,
+// repeated fields or separated by spaces, naming at most one tenant.
+// display_name, shown to the approving user, defaults to the
+// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+// no client_id or scope, a client_id that is no UUID, a display_name
+// over 255 characters or with control characters), 400 invalid_scope
+// (a scope not of the published form, or two tenants), 401
+// invalid_client.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+func (c *Raw) RequestDeviceAuthorizationWithBody(ctx context.Context, params *RequestDeviceAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestDeviceAuthorizationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestDeviceAuthorizationWithFormdataBody Start the device authorization grant
+//
+// Starts the device authorization grant (RFC 8628) for a device that
+// has no browser, such as an agent: the answer holds a device_code for
+// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+// A signed-in user shows and approves the user code with GET and POST
+// /idp/device_authorization/approval (verification_uri; the complete
+// one carries the code as its code parameter) while the device polls
+// POST /idp/token with grant_type
+// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+// device_code, no more often than every interval seconds.
+//
+// client_id, a UUID, names the device's client; a device is a public
+// client and needs no secret, but a request that sends client
+// credentials (the Basic header or client_secret) must authenticate
+// with them. scope is one to 16 scopes of the published form,
+// repeated fields or separated by spaces, naming at most one tenant.
+// display_name, shown to the approving user, defaults to the
+// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+// no client_id or scope, a client_id that is no UUID, a display_name
+// over 255 characters or with control characters), 400 invalid_scope
+// (a scope not of the published form, or two tenants), 401
+// invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+func (c *Raw) RequestDeviceAuthorizationWithFormdataBody(ctx context.Context, params *RequestDeviceAuthorizationParams, body RequestDeviceAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestDeviceAuthorizationRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceAuthorizationApproval0 Show what approving a device's user code grants
+//
+// Shows a signed-in user what the device with user code code asks
+// for: its client, display name and scopes, and the tenant they apply
+// to — tenant_uuid when given, else the tenant the scopes name, else
+// the user's own (is_current_tenant). Only a user approves a device:
+// API clients and agents are answered 403 access_denied, as is a
+// tenant outside the user's subtree or suspended. Case, dashes and
+// spaces in the code do not matter. A malformed, unknown, expired or
+// already decided code, or a tenant_uuid other than the one the scopes
+// name, is a 400 invalid_request.
+//
+// Corresponds with GET /idp/device_authorization/approval (the `DeviceAuthorizationApproval0` operationId).
+func (c *Raw) DeviceAuthorizationApproval0(ctx context.Context, params *DeviceAuthorizationApproval0Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceAuthorizationApproval0Request(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceAuthorizationApproval1WithBody Approve or deny a device's user code
+//
+// Approves, as the signed-in user, the device with user code code on
+// the tenant chosen as GET shows it; with deny true (a tenantd
+// addition) denies it, and the device's next poll is answered 400
+// access_denied. After an approval the device's next poll gets an
+// access token of the approving user — the same token and claims as
+// the password grant gives that user, with the device's client_id as
+// its client — and uses the device code up: a second exchange is a
+// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+// when the user may no longer sign in.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+func (c *Raw) DeviceAuthorizationApproval1WithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceAuthorizationApproval1RequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeviceAuthorizationApproval1 Approve or deny a device's user code
+//
+// Approves, as the signed-in user, the device with user code code on
+// the tenant chosen as GET shows it; with deny true (a tenantd
+// addition) denies it, and the device's next poll is answered 400
+// access_denied. After an approval the device's next poll gets an
+// access token of the approving user — the same token and claims as
+// the password grant gives that user, with the device's client_id as
+// its client — and uses the device code up: a second exchange is a
+// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+// when the user may no longer sign in.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+func (c *Raw) DeviceAuthorizationApproval1(ctx context.Context, body DeviceAuthorizationApproval1JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeviceAuthorizationApproval1Request(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchOneTimeTokenLoginPage The page that signs a browser in with a one-time token
 //
 // An HTML page whose script posts ott to POST /idp/ott/login (which
@@ -8444,7 +8813,7 @@ func (c *Raw) RevokeTokenWithFormdataBody(ctx context.Context, params *RevokeTok
 // RequestTokensWithBody Issue an access token
 //
 // Issues a signed JWT access token (7200 s lifetime). tenantd supports
-// three grants:
+// four grants:
 //
 //   - client_credentials: an API client authenticates with the Basic
 //     Authorization header or the client_id and client_secret form fields.
@@ -8459,6 +8828,16 @@ func (c *Raw) RevokeTokenWithFormdataBody(ctx context.Context, params *RevokeTok
 //   - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 //     assertion, is exchanged for one narrowed to a tenant of its subtree,
 //     asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+//   - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+//     polls with its client_id and the device_code of POST
+//     /idp/device_authorization. Until a user approves, the answer is a
+//     400 authorization_pending, or slow_down when the poll comes sooner
+//     than interval seconds after the previous one (the interval then
+//     grows by 5 seconds); then 400 expired_token once the codes expired,
+//     access_denied when the user denied, invalid_grant for an unknown or
+//     used code or another client's. Approved, the answer is the token
+//     of the approving user, as the password grant gives it; a user that
+//     may no longer sign in is a 401 access_denied.
 //
 // Any other grant_type is a 400. Principals whose tenant, or an ancestor
 // of it, is disabled or deleted are refused with a 401.
@@ -8481,7 +8860,7 @@ func (c *Raw) RequestTokensWithBody(ctx context.Context, params *RequestTokensPa
 // RequestTokensWithFormdataBody Issue an access token
 //
 // Issues a signed JWT access token (7200 s lifetime). tenantd supports
-// three grants:
+// four grants:
 //
 //   - client_credentials: an API client authenticates with the Basic
 //     Authorization header or the client_id and client_secret form fields.
@@ -8496,6 +8875,16 @@ func (c *Raw) RequestTokensWithBody(ctx context.Context, params *RequestTokensPa
 //   - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 //     assertion, is exchanged for one narrowed to a tenant of its subtree,
 //     asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+//   - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+//     polls with its client_id and the device_code of POST
+//     /idp/device_authorization. Until a user approves, the answer is a
+//     400 authorization_pending, or slow_down when the poll comes sooner
+//     than interval seconds after the previous one (the interval then
+//     grows by 5 seconds); then 400 expired_token once the codes expired,
+//     access_denied when the user denied, invalid_grant for an unknown or
+//     used code or another client's. Approved, the answer is the token
+//     of the approving user, as the password grant gives it; a user that
+//     may no longer sign in is a 401 access_denied.
 //
 // Any other grant_type is a 400. Principals whose tenant, or an ancestor
 // of it, is disabled or deleted are refused with a 401.
@@ -11627,6 +12016,163 @@ func NewListEventsRequest(server string, params *ListEventsParams) (*http.Reques
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewRequestDeviceAuthorizationRequestWithFormdataBody calls the generic RequestDeviceAuthorization builder with application/x-www-form-urlencoded body
+func NewRequestDeviceAuthorizationRequestWithFormdataBody(server string, params *RequestDeviceAuthorizationParams, body RequestDeviceAuthorizationFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewRequestDeviceAuthorizationRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewRequestDeviceAuthorizationRequestWithBody constructs an http.Request for the RequestDeviceAuthorization method, with any body, and a specified content type
+func NewRequestDeviceAuthorizationRequestWithBody(server string, params *RequestDeviceAuthorizationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/idp/device_authorization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.Authorization != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Authorization", *params.Authorization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Authorization", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeviceAuthorizationApproval0Request constructs an http.Request for the DeviceAuthorizationApproval0 method
+func NewDeviceAuthorizationApproval0Request(server string, params *DeviceAuthorizationApproval0Params) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/idp/device_authorization/approval")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code", params.Code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.TenantUUID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenant_uuid", *params.TenantUUID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeviceAuthorizationApproval1Request calls the generic DeviceAuthorizationApproval1 builder with application/json body
+func NewDeviceAuthorizationApproval1Request(server string, body DeviceAuthorizationApproval1JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeviceAuthorizationApproval1RequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeviceAuthorizationApproval1RequestWithBody constructs an http.Request for the DeviceAuthorizationApproval1 method, with any body, and a specified content type
+func NewDeviceAuthorizationApproval1RequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/idp/device_authorization/approval")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -16565,6 +17111,117 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /events (the `ListEvents` operationId).
 	ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error)
 
+	// RequestDeviceAuthorizationWithBodyWithResponse Start the device authorization grant
+	//
+	// Starts the device authorization grant (RFC 8628) for a device that
+	// has no browser, such as an agent: the answer holds a device_code for
+	// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+	// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+	// A signed-in user shows and approves the user code with GET and POST
+	// /idp/device_authorization/approval (verification_uri; the complete
+	// one carries the code as its code parameter) while the device polls
+	// POST /idp/token with grant_type
+	// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+	// device_code, no more often than every interval seconds.
+	//
+	// client_id, a UUID, names the device's client; a device is a public
+	// client and needs no secret, but a request that sends client
+	// credentials (the Basic header or client_secret) must authenticate
+	// with them. scope is one to 16 scopes of the published form,
+	// repeated fields or separated by spaces, naming at most one tenant.
+	// display_name, shown to the approving user, defaults to the
+	// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+	// no client_id or scope, a client_id that is no UUID, a display_name
+	// over 255 characters or with control characters), 400 invalid_scope
+	// (a scope not of the published form, or two tenants), 401
+	// invalid_client.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+	RequestDeviceAuthorizationWithBodyWithResponse(ctx context.Context, params *RequestDeviceAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestDeviceAuthorizationResponse, error)
+
+	// RequestDeviceAuthorizationWithFormdataBodyWithResponse Start the device authorization grant
+	//
+	// Starts the device authorization grant (RFC 8628) for a device that
+	// has no browser, such as an agent: the answer holds a device_code for
+	// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+	// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+	// A signed-in user shows and approves the user code with GET and POST
+	// /idp/device_authorization/approval (verification_uri; the complete
+	// one carries the code as its code parameter) while the device polls
+	// POST /idp/token with grant_type
+	// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+	// device_code, no more often than every interval seconds.
+	//
+	// client_id, a UUID, names the device's client; a device is a public
+	// client and needs no secret, but a request that sends client
+	// credentials (the Basic header or client_secret) must authenticate
+	// with them. scope is one to 16 scopes of the published form,
+	// repeated fields or separated by spaces, naming at most one tenant.
+	// display_name, shown to the approving user, defaults to the
+	// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+	// no client_id or scope, a client_id that is no UUID, a display_name
+	// over 255 characters or with control characters), 400 invalid_scope
+	// (a scope not of the published form, or two tenants), 401
+	// invalid_client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+	RequestDeviceAuthorizationWithFormdataBodyWithResponse(ctx context.Context, params *RequestDeviceAuthorizationParams, body RequestDeviceAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestDeviceAuthorizationResponse, error)
+
+	// DeviceAuthorizationApproval0WithResponse Show what approving a device's user code grants
+	//
+	// Shows a signed-in user what the device with user code code asks
+	// for: its client, display name and scopes, and the tenant they apply
+	// to — tenant_uuid when given, else the tenant the scopes name, else
+	// the user's own (is_current_tenant). Only a user approves a device:
+	// API clients and agents are answered 403 access_denied, as is a
+	// tenant outside the user's subtree or suspended. Case, dashes and
+	// spaces in the code do not matter. A malformed, unknown, expired or
+	// already decided code, or a tenant_uuid other than the one the scopes
+	// name, is a 400 invalid_request.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /idp/device_authorization/approval (the `DeviceAuthorizationApproval0` operationId).
+	DeviceAuthorizationApproval0WithResponse(ctx context.Context, params *DeviceAuthorizationApproval0Params, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval0Response, error)
+
+	// DeviceAuthorizationApproval1WithBodyWithResponse Approve or deny a device's user code
+	//
+	// Approves, as the signed-in user, the device with user code code on
+	// the tenant chosen as GET shows it; with deny true (a tenantd
+	// addition) denies it, and the device's next poll is answered 400
+	// access_denied. After an approval the device's next poll gets an
+	// access token of the approving user — the same token and claims as
+	// the password grant gives that user, with the device's client_id as
+	// its client — and uses the device code up: a second exchange is a
+	// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+	// when the user may no longer sign in.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+	DeviceAuthorizationApproval1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval1Response, error)
+
+	// DeviceAuthorizationApproval1WithResponse Approve or deny a device's user code
+	//
+	// Approves, as the signed-in user, the device with user code code on
+	// the tenant chosen as GET shows it; with deny true (a tenantd
+	// addition) denies it, and the device's next poll is answered 400
+	// access_denied. After an approval the device's next poll gets an
+	// access token of the approving user — the same token and claims as
+	// the password grant gives that user, with the device's client_id as
+	// its client — and uses the device code up: a second exchange is a
+	// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+	// when the user may no longer sign in.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+	DeviceAuthorizationApproval1WithResponse(ctx context.Context, body DeviceAuthorizationApproval1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval1Response, error)
+
 	// FetchOneTimeTokenLoginPageWithResponse The page that signs a browser in with a one-time token
 	//
 	// An HTML page whose script posts ott to POST /idp/ott/login (which
@@ -16706,7 +17363,7 @@ type ClientWithResponsesInterface interface {
 	// RequestTokensWithBodyWithResponse Issue an access token
 	//
 	// Issues a signed JWT access token (7200 s lifetime). tenantd supports
-	// three grants:
+	// four grants:
 	//
 	// - client_credentials: an API client authenticates with the Basic
 	//   Authorization header or the client_id and client_secret form fields.
@@ -16721,6 +17378,16 @@ type ClientWithResponsesInterface interface {
 	// - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 	//   assertion, is exchanged for one narrowed to a tenant of its subtree,
 	//   asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+	// - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+	//   polls with its client_id and the device_code of POST
+	//   /idp/device_authorization. Until a user approves, the answer is a
+	//   400 authorization_pending, or slow_down when the poll comes sooner
+	//   than interval seconds after the previous one (the interval then
+	//   grows by 5 seconds); then 400 expired_token once the codes expired,
+	//   access_denied when the user denied, invalid_grant for an unknown or
+	//   used code or another client's. Approved, the answer is the token
+	//   of the approving user, as the password grant gives it; a user that
+	//   may no longer sign in is a 401 access_denied.
 	//
 	// Any other grant_type is a 400. Principals whose tenant, or an ancestor
 	// of it, is disabled or deleted are refused with a 401.
@@ -16733,7 +17400,7 @@ type ClientWithResponsesInterface interface {
 	// RequestTokensWithFormdataBodyWithResponse Issue an access token
 	//
 	// Issues a signed JWT access token (7200 s lifetime). tenantd supports
-	// three grants:
+	// four grants:
 	//
 	// - client_credentials: an API client authenticates with the Basic
 	//   Authorization header or the client_id and client_secret form fields.
@@ -16748,6 +17415,16 @@ type ClientWithResponsesInterface interface {
 	// - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 	//   assertion, is exchanged for one narrowed to a tenant of its subtree,
 	//   asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+	// - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+	//   polls with its client_id and the device_code of POST
+	//   /idp/device_authorization. Until a user approves, the answer is a
+	//   400 authorization_pending, or slow_down when the poll comes sooner
+	//   than interval seconds after the previous one (the interval then
+	//   grows by 5 seconds); then 400 expired_token once the codes expired,
+	//   access_denied when the user denied, invalid_grant for an unknown or
+	//   used code or another client's. Approved, the answer is the token
+	//   of the approving user, as the password grant gives it; a user that
+	//   may no longer sign in is a 401 access_denied.
 	//
 	// Any other grant_type is a 400. Principals whose tenant, or an ancestor
 	// of it, is disabled or deleted are refused with a 401.
@@ -19230,6 +19907,178 @@ func (r ListEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RequestDeviceAuthorizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeviceAuthorizationResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RequestDeviceAuthorizationResponse) GetJSON200() *DeviceAuthorizationResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestDeviceAuthorizationResponse) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestDeviceAuthorizationResponse) GetJSON401() *TokenError {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestDeviceAuthorizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestDeviceAuthorizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestDeviceAuthorizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestDeviceAuthorizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceAuthorizationApproval0Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeviceAuthorizationApprovalResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeviceAuthorizationApproval0Response) GetJSON200() *DeviceAuthorizationApprovalResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceAuthorizationApproval0Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceAuthorizationApproval0Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceAuthorizationApproval0Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceAuthorizationApproval0Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceAuthorizationApproval0Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceAuthorizationApproval0Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceAuthorizationApproval0Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeviceAuthorizationApproval1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeviceAuthorizationApproval1Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeviceAuthorizationApproval1Response) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeviceAuthorizationApproval1Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r DeviceAuthorizationApproval1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeviceAuthorizationApproval1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeviceAuthorizationApproval1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeviceAuthorizationApproval1Response) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25485,6 +26334,147 @@ func (c *ClientWithResponses) ListEventsWithResponse(ctx context.Context, params
 	return ParseListEventsResponse(rsp)
 }
 
+// RequestDeviceAuthorizationWithBodyWithResponse Start the device authorization grant
+//
+// Starts the device authorization grant (RFC 8628) for a device that
+// has no browser, such as an agent: the answer holds a device_code for
+// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+// A signed-in user shows and approves the user code with GET and POST
+// /idp/device_authorization/approval (verification_uri; the complete
+// one carries the code as its code parameter) while the device polls
+// POST /idp/token with grant_type
+// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+// device_code, no more often than every interval seconds.
+//
+// client_id, a UUID, names the device's client; a device is a public
+// client and needs no secret, but a request that sends client
+// credentials (the Basic header or client_secret) must authenticate
+// with them. scope is one to 16 scopes of the published form,
+// repeated fields or separated by spaces, naming at most one tenant.
+// display_name, shown to the approving user, defaults to the
+// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+// no client_id or scope, a client_id that is no UUID, a display_name
+// over 255 characters or with control characters), 400 invalid_scope
+// (a scope not of the published form, or two tenants), 401
+// invalid_client.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+func (c *ClientWithResponses) RequestDeviceAuthorizationWithBodyWithResponse(ctx context.Context, params *RequestDeviceAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestDeviceAuthorizationResponse, error) {
+	rsp, err := c.RequestDeviceAuthorizationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestDeviceAuthorizationResponse(rsp)
+}
+
+// RequestDeviceAuthorizationWithFormdataBodyWithResponse Start the device authorization grant
+//
+// Starts the device authorization grant (RFC 8628) for a device that
+// has no browser, such as an agent: the answer holds a device_code for
+// the device and a user_code (eight letters of BCDFGHJKLMNPQRSTVWXZ,
+// shown as XXXX-XXXX) for its user, valid expires_in seconds (600).
+// A signed-in user shows and approves the user code with GET and POST
+// /idp/device_authorization/approval (verification_uri; the complete
+// one carries the code as its code parameter) while the device polls
+// POST /idp/token with grant_type
+// urn:ietf:params:oauth:grant-type:device_code, its client_id and the
+// device_code, no more often than every interval seconds.
+//
+// client_id, a UUID, names the device's client; a device is a public
+// client and needs no secret, but a request that sends client
+// credentials (the Basic header or client_secret) must authenticate
+// with them. scope is one to 16 scopes of the published form,
+// repeated fields or separated by spaces, naming at most one tenant.
+// display_name, shown to the approving user, defaults to the
+// client_id. Errors are OAuth errors: 400 invalid_request (not a form,
+// no client_id or scope, a client_id that is no UUID, a display_name
+// over 255 characters or with control characters), 400 invalid_scope
+// (a scope not of the published form, or two tenants), 401
+// invalid_client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /idp/device_authorization (the `RequestDeviceAuthorization` operationId).
+func (c *ClientWithResponses) RequestDeviceAuthorizationWithFormdataBodyWithResponse(ctx context.Context, params *RequestDeviceAuthorizationParams, body RequestDeviceAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestDeviceAuthorizationResponse, error) {
+	rsp, err := c.RequestDeviceAuthorizationWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestDeviceAuthorizationResponse(rsp)
+}
+
+// DeviceAuthorizationApproval0WithResponse Show what approving a device's user code grants
+//
+// Shows a signed-in user what the device with user code code asks
+// for: its client, display name and scopes, and the tenant they apply
+// to — tenant_uuid when given, else the tenant the scopes name, else
+// the user's own (is_current_tenant). Only a user approves a device:
+// API clients and agents are answered 403 access_denied, as is a
+// tenant outside the user's subtree or suspended. Case, dashes and
+// spaces in the code do not matter. A malformed, unknown, expired or
+// already decided code, or a tenant_uuid other than the one the scopes
+// name, is a 400 invalid_request.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /idp/device_authorization/approval (the `DeviceAuthorizationApproval0` operationId).
+func (c *ClientWithResponses) DeviceAuthorizationApproval0WithResponse(ctx context.Context, params *DeviceAuthorizationApproval0Params, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval0Response, error) {
+	rsp, err := c.DeviceAuthorizationApproval0(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceAuthorizationApproval0Response(rsp)
+}
+
+// DeviceAuthorizationApproval1WithBodyWithResponse Approve or deny a device's user code
+//
+// Approves, as the signed-in user, the device with user code code on
+// the tenant chosen as GET shows it; with deny true (a tenantd
+// addition) denies it, and the device's next poll is answered 400
+// access_denied. After an approval the device's next poll gets an
+// access token of the approving user — the same token and claims as
+// the password grant gives that user, with the device's client_id as
+// its client — and uses the device code up: a second exchange is a
+// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+// when the user may no longer sign in.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+func (c *ClientWithResponses) DeviceAuthorizationApproval1WithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval1Response, error) {
+	rsp, err := c.DeviceAuthorizationApproval1WithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceAuthorizationApproval1Response(rsp)
+}
+
+// DeviceAuthorizationApproval1WithResponse Approve or deny a device's user code
+//
+// Approves, as the signed-in user, the device with user code code on
+// the tenant chosen as GET shows it; with deny true (a tenantd
+// addition) denies it, and the device's next poll is answered 400
+// access_denied. After an approval the device's next poll gets an
+// access token of the approving user — the same token and claims as
+// the password grant gives that user, with the device's client_id as
+// its client — and uses the device code up: a second exchange is a
+// 400 invalid_grant. Errors are those of GET, and 401 access_denied
+// when the user may no longer sign in.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /idp/device_authorization/approval (the `DeviceAuthorizationApproval1` operationId).
+func (c *ClientWithResponses) DeviceAuthorizationApproval1WithResponse(ctx context.Context, body DeviceAuthorizationApproval1JSONRequestBody, reqEditors ...RequestEditorFn) (*DeviceAuthorizationApproval1Response, error) {
+	rsp, err := c.DeviceAuthorizationApproval1(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeviceAuthorizationApproval1Response(rsp)
+}
+
 // FetchOneTimeTokenLoginPageWithResponse The page that signs a browser in with a one-time token
 //
 // An HTML page whose script posts ott to POST /idp/ott/login (which
@@ -25692,7 +26682,7 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // RequestTokensWithBodyWithResponse Issue an access token
 //
 // Issues a signed JWT access token (7200 s lifetime). tenantd supports
-// three grants:
+// four grants:
 //
 //   - client_credentials: an API client authenticates with the Basic
 //     Authorization header or the client_id and client_secret form fields.
@@ -25707,6 +26697,16 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 //   - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 //     assertion, is exchanged for one narrowed to a tenant of its subtree,
 //     asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+//   - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+//     polls with its client_id and the device_code of POST
+//     /idp/device_authorization. Until a user approves, the answer is a
+//     400 authorization_pending, or slow_down when the poll comes sooner
+//     than interval seconds after the previous one (the interval then
+//     grows by 5 seconds); then 400 expired_token once the codes expired,
+//     access_denied when the user denied, invalid_grant for an unknown or
+//     used code or another client's. Approved, the answer is the token
+//     of the approving user, as the password grant gives it; a user that
+//     may no longer sign in is a 401 access_denied.
 //
 // Any other grant_type is a 400. Principals whose tenant, or an ancestor
 // of it, is disabled or deleted are refused with a 401.
@@ -25725,7 +26725,7 @@ func (c *ClientWithResponses) RequestTokensWithBodyWithResponse(ctx context.Cont
 // RequestTokensWithFormdataBodyWithResponse Issue an access token
 //
 // Issues a signed JWT access token (7200 s lifetime). tenantd supports
-// three grants:
+// four grants:
 //
 //   - client_credentials: an API client authenticates with the Basic
 //     Authorization header or the client_id and client_secret form fields.
@@ -25740,6 +26740,16 @@ func (c *ClientWithResponses) RequestTokensWithBodyWithResponse(ctx context.Cont
 //   - urn:ietf:params:oauth:grant-type:jwt-bearer: a valid token, sent as
 //     assertion, is exchanged for one narrowed to a tenant of its subtree,
 //     asked for with scope=urn:acronis.com:tenant-id:TENANT_ID.
+//   - urn:ietf:params:oauth:grant-type:device_code (RFC 8628): a device
+//     polls with its client_id and the device_code of POST
+//     /idp/device_authorization. Until a user approves, the answer is a
+//     400 authorization_pending, or slow_down when the poll comes sooner
+//     than interval seconds after the previous one (the interval then
+//     grows by 5 seconds); then 400 expired_token once the codes expired,
+//     access_denied when the user denied, invalid_grant for an unknown or
+//     used code or another client's. Approved, the answer is the token
+//     of the approving user, as the password grant gives it; a user that
+//     may no longer sign in is a 401 access_denied.
 //
 // Any other grant_type is a 400. Principals whose tenant, or an ancestor
 // of it, is disabled or deleted are refused with a 401.
@@ -28590,6 +29600,136 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestDeviceAuthorizationResponse parses an HTTP response from a RequestDeviceAuthorizationWithResponse call
+func ParseRequestDeviceAuthorizationResponse(rsp *http.Response) (*RequestDeviceAuthorizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestDeviceAuthorizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeviceAuthorizationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeviceAuthorizationApproval0Response parses an HTTP response from a DeviceAuthorizationApproval0WithResponse call
+func ParseDeviceAuthorizationApproval0Response(rsp *http.Response) (*DeviceAuthorizationApproval0Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceAuthorizationApproval0Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeviceAuthorizationApprovalResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeviceAuthorizationApproval1Response parses an HTTP response from a DeviceAuthorizationApproval1WithResponse call
+func ParseDeviceAuthorizationApproval1Response(rsp *http.Response) (*DeviceAuthorizationApproval1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeviceAuthorizationApproval1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	}
 

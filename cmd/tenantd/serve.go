@@ -148,7 +148,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer, Logger: log,
 		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
-		Reports: db, DryRun: db, Registrations: db, DefaultIDP: db, MFA: db, Idempotency: db, FieldValidation: fields,
+		Reports: db, DryRun: db, Registrations: db, Devices: db, DefaultIDP: db, MFA: db, Idempotency: db, FieldValidation: fields,
 	}
 	var handler http.Handler = api.Handler()
 	var metricsLn net.Listener

@@ -57,6 +57,8 @@ var authzHostileWant = map[string]authzWant{
 	// Basic credentials and client credentials in the form are refused
 	// together, before either is checked.
 	"POST /api/2/idp/token": {"wrongSecret": 400},
+	// The Basic header names another client than the form's client_id.
+	"POST /api/2/idp/device_authorization": {"wrongSecret": 400},
 }
 
 // authzHostileStatus is what principal p must get from a route.

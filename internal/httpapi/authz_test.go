@@ -125,6 +125,21 @@ var authzMatrix = map[string]authzCase{
 		want: authzWant{"root": 401, "padminA": 401, "padminB": 401, "cadmin": 401, "uadmin": 401, "readonly": 401, "backup": 401,
 			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
 
+	// The device authorization grant: any device may start it; only a
+	// user approves, on a tenant of its subtree (the device asks for
+	// customerA).
+	"POST /api/2/idp/device_authorization": {path: "/api/2/idp/device_authorization", contentType: authzForm,
+		body: "client_id={unknown}&display_name=agent&scope=urn%3Aacronis.com%3Atenant-id%3A%3Abackup_agent_admin",
+		want: authzWant{"root": 200, "padminA": 200, "padminB": 200, "cadmin": 200, "uadmin": 200, "readonly": 200, "backup": 200,
+			"suspendedUser": 200, "deleted": 200, "expired": 200, "forged": 200, "": 200}},
+	"GET /api/2/idp/device_authorization/approval": {path: "/api/2/idp/device_authorization/approval?code={usercode}", setup: authzDevice,
+		want: authzWant{"root": 403, "padminA": 200, "padminB": 403, "cadmin": 200, "uadmin": 403, "readonly": 200, "backup": 200,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+	"POST /api/2/idp/device_authorization/approval": {path: "/api/2/idp/device_authorization/approval", setup: authzDevice,
+		body: `{"code":"{usercode}"}`,
+		want: authzWant{"root": 403, "padminA": 204, "padminB": 403, "cadmin": 204, "uadmin": 403, "readonly": 204, "backup": 204,
+			"suspendedUser": 401, "deleted": 401, "expired": 401, "forged": 401, "": 401}},
+
 	// Tokens.
 	// Introspection needs only an authenticated caller; whether the token
 	// shows as active depends on the caller's subtree, not the status.
@@ -804,6 +819,19 @@ func authzLocation(t *testing.T, e *env) {
 	e.ids["locE"] = authzRoot(t, e, "POST", "/api/2/locations", `{"owner_tenant_id":"{customerA}","name":"E"}`, 201)["id"].(string)
 	e.ids["infraA"] = authzRoot(t, e, "POST", "/api/2/infra", `{"owner_tenant_id":"{customerA}","location_id":"{locA}","name":"s",`+
 		`"url":"acronis+fes://s.example.com:44445","capabilities":["backup"]}`, 201)["id"].(string)
+}
+
+// authzDevice starts a device authorization for customerA and records its
+// codes as {usercode} and {devicecode}.
+func authzDevice(t *testing.T, e *env) {
+	t.Helper()
+	status, _, b := authzDo(t, e, "POST", "/api/2/idp/device_authorization", "",
+		authzFill(e, "client_id={unknown}&scope=urn%3Aacronis.com%3Atenant-id%3A{customerA}%3Abackup_agent_admin"), authzForm)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); status != 200 || err != nil {
+		t.Fatalf("setup: device authorization: status %d: %s", status, b)
+	}
+	e.ids["usercode"], e.ids["devicecode"] = out["user_code"].(string), out["device_code"].(string)
 }
 
 // authzRegToken creates a registration token of customerA as {rt}.

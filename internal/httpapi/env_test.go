@@ -120,7 +120,7 @@ func serveEnv(t testing.TB, db *sqlstore.DB, f *fixture) *env {
 	e := &env{t: t, db: db, signer: signer, ids: maps.Clone(f.ids), auth: maps.Clone(f.auth), secret: maps.Clone(f.secret)}
 	api := &httpapi.Server{Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer,
 		Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db, Reports: db,
-		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db, DryRun: db, Registrations: db, DefaultIDP: db, MFA: db, Idempotency: db,
+		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db, DryRun: db, Registrations: db, Devices: db, DefaultIDP: db, MFA: db, Idempotency: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)

@@ -158,8 +158,17 @@ func FuzzPostUsersByUserIdSendActivationEmail(f *testing.F) {
 }
 func FuzzGetUsersByUserIdUpsell(f *testing.F) { fuzzRoute(f, "GET /api/2/users/{user_id}/upsell") }
 func FuzzGetIdpExternalLogin(f *testing.F)    { fuzzRoute(f, "GET /api/2/idp/external-login") }
-func FuzzGetAccountsForgotLink(f *testing.F)  { fuzzRoute(f, "GET /api/2/accounts/forgot_link") }
-func FuzzGetRegistrationTokens(f *testing.F)  { fuzzRoute(f, "GET /api/2/registration_tokens") }
+func FuzzPostIdpDeviceAuthorization(f *testing.F) {
+	fuzzRoute(f, "POST /api/2/idp/device_authorization")
+}
+func FuzzGetIdpDeviceAuthorizationApproval(f *testing.F) {
+	fuzzRoute(f, "GET /api/2/idp/device_authorization/approval")
+}
+func FuzzPostIdpDeviceAuthorizationApproval(f *testing.F) {
+	fuzzRoute(f, "POST /api/2/idp/device_authorization/approval")
+}
+func FuzzGetAccountsForgotLink(f *testing.F) { fuzzRoute(f, "GET /api/2/accounts/forgot_link") }
+func FuzzGetRegistrationTokens(f *testing.F) { fuzzRoute(f, "GET /api/2/registration_tokens") }
 func FuzzPostRegistrationTokens(f *testing.F) {
 	fuzzRoute(f, "POST /api/2/registration_tokens")
 }

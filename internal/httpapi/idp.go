@@ -168,6 +168,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 			return &oauthError{http.StatusBadRequest, "invalid_grant", "an agent's token cannot be exchanged"}
 		}
 		clientID = p.ID
+	case grantDeviceCode:
+		if p, clientID, err = s.deviceToken(r); err != nil {
+			return err
+		}
 	case "":
 		return &oauthError{http.StatusBadRequest, "invalid_request", "grant_type is required"}
 	default:
@@ -288,11 +292,12 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, _ *http.Request) error {
 		"token_endpoint":                             base + "/idp/token",
 		"jwks_uri":                                   base + "/idp/keys",
 		"revocation_endpoint":                        base + "/idp/revoke_token",
+		"device_authorization_endpoint":              base + "/idp/device_authorization",
 		"introspection_endpoint":                     base + "/idp/introspect_token",
 		"response_types_supported":                   []string{"token"},
 		"subject_types_supported":                    []string{"public"},
 		"id_token_signing_alg_values_supported":      algs,
-		"grant_types_supported":                      []string{grantClientCredentials, grantJWTBearer},
+		"grant_types_supported":                      []string{grantClientCredentials, grantPassword, grantJWTBearer, grantDeviceCode},
 		"token_endpoint_auth_methods_supported":      []string{"client_secret_basic", "client_secret_post"},
 		"revocation_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
 		"scopes_supported":                           []string{tenantScopePrefix + "<tenant_id>"},

@@ -34,6 +34,9 @@ func (s *Server) routes() []route {
 		{"POST", b + "/idp/ott/login", s.handleOTTLogin, true},
 		{"GET", b + "/idp/logout", s.handleLogout, true},
 		{"GET", b + "/idp/external-login", s.handleExternalLogin, true},
+		{"POST", b + "/idp/device_authorization", s.handleDeviceAuthorization, true},
+		{"GET", b + "/idp/device_authorization/approval", s.handleDeviceApprovalGet, false},
+		{"POST", b + "/idp/device_authorization/approval", s.handleDeviceApprovalPost, false},
 		{"GET", b + "/accounts/forgot_link", s.handleForgotLink, true},
 
 		{"GET", b + "/registration_tokens", s.handleRegistrationTokensDeprecated, false},

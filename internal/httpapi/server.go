@@ -56,9 +56,11 @@ type Server struct {
 	// Idempotency, when set, keeps the responses of writes sent with an
 	// Idempotency-Key.
 	Idempotency tenantd.IdempotencyService
-	Store       Pinger
-	Signer      *auth.Signer
-	Logger      *slog.Logger
+	// Devices runs the device authorization grant.
+	Devices tenantd.DeviceAuthorizationService
+	Store   Pinger
+	Signer  *auth.Signer
+	Logger  *slog.Logger
 	// PublicURL is the URL clients reach tenantd at (scheme and host, no
 	// path); discovery documents point there.
 	PublicURL string

@@ -1080,11 +1080,12 @@ func unhideSubtree(ctx context.Context, tx *Tx, path string) error {
 const PurgeBatch = 500
 
 // PurgeDeleted removes for good the tenants and API clients deleted before
-// the retention period, and revoked-token records past their expiry. A
-// deleted subtree is removed in transactions of PurgeBatch tenants, from the
-// last path backwards so that a tenant goes after its descendants; its
-// range in tenant_deletions goes last, so it stays hidden meanwhile. It
-// returns the number of tenants removed.
+// the retention period, and revoked-token records, one-time tokens, sessions
+// and device authorizations past their expiry. A deleted subtree is removed
+// in transactions of PurgeBatch tenants, from the last path backwards so
+// that a tenant goes after its descendants; its range in tenant_deletions
+// goes last, so it stays hidden meanwhile. It returns the number of tenants
+// removed.
 func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 	cutoff, err := write(ctx, db, func(tx *Tx) (int64, error) {
 		cutoff := micros(tx.now.Add(-db.retention()))
@@ -1105,7 +1106,7 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 		if _, err := purgeIdempotencyKeys(ctx, tx); err != nil {
 			return 0, err
 		}
-		for _, table := range []string{"one_time_tokens", "sessions"} {
+		for _, table := range []string{"one_time_tokens", "sessions", "device_authorizations"} {
 			if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE expires_at < ?", micros(tx.now)); err != nil {
 				return 0, fmt.Errorf("purge %s: %w", table, err)
 			}

@@ -65,7 +65,7 @@ func Start(t testing.TB, dsn string) *Server {
 	}
 	api := &httpapi.Server{Tenants: db, Clients: db, Users: db, SignIn: db, Auth: db, Store: db, Signer: signer,
 		Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db, Reports: db,
-		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db, DryRun: db, Registrations: db, DefaultIDP: db, MFA: db, PublicURL: publicURL,
+		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db, DryRun: db, Registrations: db, Devices: db, DefaultIDP: db, MFA: db, PublicURL: publicURL,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv.Config.Handler = api.Handler()
 	srv.Start()

@@ -4913,7 +4913,7 @@ type FetchTenantsBatchParams struct {
 	// WithInfraOfferingItems Fill each item's offering_items with the tenant's items of type infra, alone or with with_offering_items.
 	WithInfraOfferingItems *bool `form:"with_infra_offering_items,omitempty" json:"with_infra_offering_items,omitempty"`
 
-	// ExpandOfferingItems Fill each item's offering_items, as with_offering_items.
+	// ExpandOfferingItems Fill each item's offering_items with all its items, as with_offering_items and with_infra_offering_items together.
 	ExpandOfferingItems *bool `form:"expand_offering_items,omitempty" json:"expand_offering_items,omitempty"`
 
 	// IncludeRelativePath Accepted; the items carry no additional field for it.

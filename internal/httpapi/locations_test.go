@@ -262,6 +262,11 @@ func TestTenantBatchOfferingItems(t *testing.T) {
 			want: []string{`"name":"pw_base_storage"`, `"infra_id":"` + platformStorage + `"`}, absent: []string{`"name":"pw_base_servers"`}, check: count(1)},
 		{name: "with both", setup: withBackup, method: "GET", path: batch + "&with_offering_items=1&with_infra_offering_items=true", as: "padminA", status: 200,
 			want: []string{`"name":"pw_base_servers"`, `"name":"pw_base_storage"`}},
+		{name: "expanded", setup: withBackup, method: "GET", path: batch + "&expand_offering_items=true", as: "padminA", status: 200,
+			want: []string{`"name":"pw_base_servers"`, `"name":"pw_base_storage"`}},
+		{name: "expanded off", setup: withBackup, method: "GET", path: batch + "&expand_offering_items=false", as: "padminA", status: 200,
+			want: []string{`"offering_items":[]`}},
 		{name: "with a bad flag", method: "GET", path: batch + "&with_infra_offering_items=perhaps", as: "padminA", status: 400},
+		{name: "with a bad expand flag", method: "GET", path: batch + "&expand_offering_items=2", as: "padminA", status: 400},
 	})
 }

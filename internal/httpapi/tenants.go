@@ -424,10 +424,16 @@ func parseBatchQuery(r *http.Request) (batchQuery, error) {
 	if q.WithInfra, err = boolParam(r, "with_infra_offering_items"); err != nil {
 		return q, err
 	}
-	for _, name := range []string{"expand_offering_items", "include_relative_path"} {
-		if _, err := boolParam(r, name); err != nil {
-			return q, err
-		}
+	// expand_offering_items asks for every offering item, of every type.
+	expand, err := boolParam(r, "expand_offering_items")
+	if err != nil {
+		return q, err
+	}
+	if expand {
+		q.WithItems, q.WithInfra = true, true
+	}
+	if _, err := boolParam(r, "include_relative_path"); err != nil {
+		return q, err
 	}
 	q.LOD, err = lodParam(r)
 	return q, err

@@ -86,4 +86,6 @@ type serveConfig struct {
 	// Connection timeouts: a client that sends its headers, its body or
 	// its next request too slowly is disconnected.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	// drainDelay is how long a SIGTERM keeps serving while /readyz is 503.
+	drainDelay time.Duration
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,7 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.DurationVar(&cfg.clockOffset, "clock-offset", 0, "shift tenantd's clock by this much (for testing time-dependent behaviour)")
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", "", "OTLP/HTTP collector to export traces to, such as http://collector:4318; tracing is off without it")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", `where to serve GET /metrics: "" on the main listener, "off" nowhere, or an address of its own`)
+	fs.DurationVar(&cfg.drainDelay, "drain-delay", 10*time.Second, "on SIGTERM, how long at most to go on serving new requests while /readyz answers 503, so that a load balancer takes the instance out first; it ends sooner once no request has come for "+drainQuiet.String())
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a connection may take to send a request's headers (also the first request of a new connection)")
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request")
@@ -150,6 +152,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
 		Reports: db, DryRun: db, Registrations: db, Devices: db, DefaultIDP: db, MFA: db, Idempotency: db, FieldValidation: fields,
 	}
+	// Draining: from SIGTERM on, /readyz answers 503 and every answer
+	// closes its connection, while requests are still served.
+	var draining atomic.Bool
+	api.Draining = draining.Load
 	var handler http.Handler = api.Handler()
 	var metricsLn net.Listener
 	switch cfg.metricsAddr {
@@ -203,8 +209,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		m.OutboxDepth(db.OutboxDepth)
 		purger, trials, reports, outbox = observedPurger{db, m}, observedTrials{db, m}, observedReports{db, m}, observedOutbox{db, m}
 	}
+	activity := &lastRequest{}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           activity.track(handler, draining.Load),
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
@@ -237,6 +244,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
+		draining.Store(true)
+		log.Info("draining", "delay", cfg.drainDelay)
+		activity.waitQuiet(cfg.drainDelay)
 		log.Info("shutting down", "timeout", cfg.shutdownTimeout)
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
@@ -255,6 +265,48 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// drainQuiet is how long without a request ends the drain before
+// --drain-delay: the load balancer has taken the instance out (or there is
+// none).
+const drainQuiet = 500 * time.Millisecond
+
+// lastRequest records when the last request other than a probe arrived.
+type lastRequest struct {
+	at atomic.Int64 // Unix nanoseconds
+}
+
+// track records the arrival of every request but the health and
+// readiness probes, then serves it with next. While draining, every answer
+// closes its connection: a proxy's kept-alive connections end after an
+// answer, never under a request it is sending (as closing idle connections
+// at once would risk).
+func (l *lastRequest) track(next http.Handler, draining func() bool) http.Handler {
+	l.at.Store(time.Now().UnixNano())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" && r.URL.Path != "/healthz" {
+			l.at.Store(time.Now().UnixNano())
+		}
+		if draining() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// waitQuiet returns once no request has arrived for drainQuiet, or after
+// limit, whichever comes first.
+func (l *lastRequest) waitQuiet(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		now := time.Now()
+		quietAt := time.Unix(0, l.at.Load()).Add(drainQuiet)
+		if !now.Before(quietAt) || !now.Before(deadline) {
+			return
+		}
+		time.Sleep(min(quietAt.Sub(now), deadline.Sub(now)))
+	}
 }
 
 // openStore opens and migrates the store.

@@ -21,8 +21,11 @@ type SchemaChecker interface {
 }
 
 // handleReady answers 200 while the store answers and its schema is
-// current, 503 otherwise.
+// current and the instance is not shutting down, 503 otherwise.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	if s.Draining != nil && s.Draining() {
+		return tenantd.Errorf(tenantd.EUNAVAILABLE, "shutting down")
+	}
 	if err := s.Store.Ping(r.Context()); err != nil {
 		return err
 	}

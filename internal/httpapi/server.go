@@ -74,6 +74,9 @@ type Server struct {
 	Metrics *metrics.Metrics
 	// Tracing, when set, gives every request a span.
 	Tracing RequestTracer
+	// Draining, when set and true, makes /readyz answer 503: the instance
+	// is shutting down and a load balancer should send it nothing new.
+	Draining func() bool
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time

@@ -109,7 +109,7 @@ func TestNormalizeFormats(t *testing.T) {
 		{[]string{}, "error"},
 		{[]string{"csv_v2_0"}, "csv_v2_0"},
 		{[]string{"json_v2_0", "csv", "json_v1", "csv"}, "json_v1 csv"},
-		{[]string{"html"}, "error"},
+		{[]string{"html", "csv", "html"}, "html csv"},
 		{[]string{"xml"}, "error"},
 		{[]string{"CSV"}, "error"},
 	} {
@@ -186,12 +186,20 @@ func TestReportCreatePrepare(t *testing.T) {
 		t.Errorf("monthly: due %v generation %v period %v", due, r.GenerationDate, r.Params.Period)
 	}
 
+	c = repCreate()
+	c.Kind, c.Formats, c.Period = tenantd.ReportUsageDaily, []string{"html"}, &tenantd.Period{Start: repDay("2025-03-02"), End: repDay("2026-03-02")}
+	if r, _, err := c.Prepare(now); err != nil || r.Params.Formats[0] != tenantd.FormatHTML {
+		t.Errorf("a daily HTML report of 366 days: %v", err)
+	}
+
 	for name, change := range map[string]func(c *tenantd.ReportCreate){
-		"bad tenant":     func(c *tenantd.ReportCreate) { c.TenantID = "X" },
-		"bad level":      func(c *tenantd.ReportCreate) { c.Level = "everyone" },
-		"bad kind":       func(c *tenantd.ReportCreate) { c.Kind = "usage_yearly" },
-		"daily kind":     func(c *tenantd.ReportCreate) { c.Kind = tenantd.ReportUsageDaily },
-		"html":           func(c *tenantd.ReportCreate) { c.Formats = []string{"html"} },
+		"bad tenant": func(c *tenantd.ReportCreate) { c.TenantID = "X" },
+		"bad level":  func(c *tenantd.ReportCreate) { c.Level = "everyone" },
+		"bad kind":   func(c *tenantd.ReportCreate) { c.Kind = "usage_yearly" },
+		"a daily report of more than a year": func(c *tenantd.ReportCreate) {
+			c.Kind, c.Period = tenantd.ReportUsageDaily, &tenantd.Period{Start: repDay("2025-03-01"), End: repDay("2026-03-02")}
+		},
+		"pdf":            func(c *tenantd.ReportCreate) { c.Formats = []string{"pdf"} },
 		"bad action":     func(c *tenantd.ReportCreate) { c.ResultAction = "print" },
 		"send to nobody": func(c *tenantd.ReportCreate) { c.ResultAction = tenantd.ResultSend },
 		"bad recipient":  func(c *tenantd.ReportCreate) { c.Recipients = []string{"nobody"} },
@@ -232,8 +240,11 @@ func TestReportUpdateApply(t *testing.T) {
 	if err != nil || !changed || !next.Equal(repDay("2026-07-01")) || !r.GenerationDate.Equal(next) || !r.Params.Period.Start.Equal(repDay("2026-06-01")) {
 		t.Errorf("enable again: changed %v next %v err %v generation %v period %v", changed, next, err, r.GenerationDate, r.Params.Period)
 	}
-	if _, _, err := (&tenantd.ReportUpdate{Kind: repPtr(tenantd.ReportUsageBreakdown)}).Apply(r, now, due); tenantd.ErrorKind(err) != tenantd.EINVALID {
-		t.Errorf("unsupported kind: %v", err)
+	if changed, _, err := (&tenantd.ReportUpdate{Kind: repPtr(tenantd.ReportUsageBreakdown)}).Apply(r, now, due); err != nil || !changed || r.Params.Kind != tenantd.ReportUsageBreakdown {
+		t.Errorf("to usage_breakdown: changed %v, %v", changed, err)
+	}
+	if _, _, err := (&tenantd.ReportUpdate{Kind: repPtr("usage_yearly")}).Apply(r, now, due); tenantd.ErrorKind(err) != tenantd.EINVALID {
+		t.Errorf("unknown kind: %v", err)
 	}
 	if _, _, err := (&tenantd.ReportUpdate{Level: repPtr("galaxy")}).Apply(r, now, due); tenantd.ErrorKind(err) != tenantd.EINVALID {
 		t.Errorf("unknown level: %v", err)

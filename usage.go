@@ -11,7 +11,9 @@ package tenantd
 //     value: the latest report of a month replaces the earlier ones, and
 //     absolute_value equals value. Usage is kept per tenant, item and month
 //     (UsagePeriod, the first of the month in UTC); a month without a report
-//     reads 0.
+//     reads 0. Every write also keeps the day's last value per tenant, item
+//     and infrastructure in a daily history, which usage_daily reports
+//     read (see report.go).
 //   - offering_item names the item (item names are unique across the
 //     catalog). Without it, usage_type names a usage, and the report goes to
 //     the one item of the tenant that is on and measures it. With

@@ -1032,6 +1032,7 @@ func (e PricingMode) Valid() bool {
 const (
 	ReportParametersFormatsCsv    ReportParametersFormats = "csv"
 	ReportParametersFormatsCsvV20 ReportParametersFormats = "csv_v2_0"
+	ReportParametersFormatsHTML   ReportParametersFormats = "html"
 	ReportParametersFormatsJSONV1 ReportParametersFormats = "json_v1"
 )
 
@@ -1041,6 +1042,8 @@ func (e ReportParametersFormats) Valid() bool {
 	case ReportParametersFormatsCsv:
 		return true
 	case ReportParametersFormatsCsvV20:
+		return true
+	case ReportParametersFormatsHTML:
 		return true
 	case ReportParametersFormatsJSONV1:
 		return true
@@ -1242,6 +1245,7 @@ func (e SettingEffectiveOwnerType) Valid() bool {
 const (
 	StoredReportParamsItemsReportFormatCsv    StoredReportParamsItemsReportFormat = "csv"
 	StoredReportParamsItemsReportFormatCsvV20 StoredReportParamsItemsReportFormat = "csv_v2_0"
+	StoredReportParamsItemsReportFormatHTML   StoredReportParamsItemsReportFormat = "html"
 	StoredReportParamsItemsReportFormatJSONV1 StoredReportParamsItemsReportFormat = "json_v1"
 )
 
@@ -1251,6 +1255,8 @@ func (e StoredReportParamsItemsReportFormat) Valid() bool {
 	case StoredReportParamsItemsReportFormatCsv:
 		return true
 	case StoredReportParamsItemsReportFormatCsvV20:
+		return true
+	case StoredReportParamsItemsReportFormatHTML:
 		return true
 	case StoredReportParamsItemsReportFormatJSONV1:
 		return true
@@ -3338,8 +3344,16 @@ type Report_Parameters struct {
 
 	// Kind usage_current: the usage of the month the period ends in, as it
 	// stands when the report runs. usage_summary: the usage of every
-	// calendar month the period touches. usage_daily and usage_breakdown
-	// are refused (400): tenantd keeps usage per month.
+	// calendar month the period touches. usage_daily: the usage of every
+	// day of the period (at most 366 days), from the daily usage history:
+	// a day's last reported value, else the latest earlier one of its
+	// month, else 0; with an infra_id column; days before an item's
+	// history began have no line. usage_breakdown: for every calendar
+	// month the period touches, the usage of the tenant's subtree split by
+	// source: the tenant's own usage, then each child's whole subtree
+	// (children without usage left out), per infrastructure for infra
+	// items, with infra_id, source_tenant_id and source_tenant_name
+	// columns; computed usages (total_storage ...) are left out.
 	Kind ReportKind `json:"kind"`
 
 	// Level Which tenants the report lists besides the tenant itself: none
@@ -3361,8 +3375,16 @@ type ReportDate = openapi_types.Date
 
 // ReportKind usage_current: the usage of the month the period ends in, as it
 // stands when the report runs. usage_summary: the usage of every
-// calendar month the period touches. usage_daily and usage_breakdown
-// are refused (400): tenantd keeps usage per month.
+// calendar month the period touches. usage_daily: the usage of every
+// day of the period (at most 366 days), from the daily usage history:
+// a day's last reported value, else the latest earlier one of its
+// month, else 0; with an infra_id column; days before an item's
+// history began have no line. usage_breakdown: for every calendar
+// month the period touches, the usage of the tenant's subtree split by
+// source: the tenant's own usage, then each child's whole subtree
+// (children without usage left out), per infrastructure for infra
+// items, with infra_id, source_tenant_id and source_tenant_name
+// columns; computed usages (total_storage ...) are left out.
 type ReportKind string
 
 // ReportLevel Which tenants the report lists besides the tenant itself: none
@@ -3398,14 +3420,22 @@ type ReportPostParametersFormats string
 
 // ReportPost_Parameters defines model for ReportPost.Parameters.
 type ReportPost_Parameters struct {
-	// Formats csv when absent; html is refused, json_v2_0 is stored as json_v1.
+	// Formats csv when absent; json_v2_0 is stored as json_v1.
 	Formats       *[]ReportPostParametersFormats `json:"formats,omitempty"`
 	HideZeroUsage *bool                          `json:"hide_zero_usage,omitempty"`
 
 	// Kind usage_current: the usage of the month the period ends in, as it
 	// stands when the report runs. usage_summary: the usage of every
-	// calendar month the period touches. usage_daily and usage_breakdown
-	// are refused (400): tenantd keeps usage per month.
+	// calendar month the period touches. usage_daily: the usage of every
+	// day of the period (at most 366 days), from the daily usage history:
+	// a day's last reported value, else the latest earlier one of its
+	// month, else 0; with an infra_id column; days before an item's
+	// history began have no line. usage_breakdown: for every calendar
+	// month the period touches, the usage of the tenant's subtree split by
+	// source: the tenant's own usage, then each child's whole subtree
+	// (children without usage left out), per infrastructure for infra
+	// items, with infra_id, source_tenant_id and source_tenant_name
+	// columns; computed usages (total_storage ...) are left out.
 	Kind ReportKind `json:"kind"`
 
 	// Level Which tenants the report lists besides the tenant itself: none
@@ -3459,8 +3489,16 @@ type ReportPut_Parameters struct {
 
 	// Kind usage_current: the usage of the month the period ends in, as it
 	// stands when the report runs. usage_summary: the usage of every
-	// calendar month the period touches. usage_daily and usage_breakdown
-	// are refused (400): tenantd keeps usage per month.
+	// calendar month the period touches. usage_daily: the usage of every
+	// day of the period (at most 366 days), from the daily usage history:
+	// a day's last reported value, else the latest earlier one of its
+	// month, else 0; with an infra_id column; days before an item's
+	// history began have no line. usage_breakdown: for every calendar
+	// month the period touches, the usage of the tenant's subtree split by
+	// source: the tenant's own usage, then each child's whole subtree
+	// (children without usage left out), per infrastructure for infra
+	// items, with infra_id, source_tenant_id and source_tenant_name
+	// columns; computed usages (total_storage ...) are left out.
 	Kind *ReportKind `json:"kind,omitempty"`
 
 	// Level Which tenants the report lists besides the tenant itself: none
@@ -6919,10 +6957,10 @@ type ClientInterface interface {
 	// With result_action send, each recipient (a user of the caller's
 	// subtree with an e-mail address) is e-mailed the report.
 	//
-	// kind usage_daily and usage_breakdown and format html are a 400 (not
-	// supported); formats defaults to csv; json_v2_0 is stored and shown
-	// as json_v1. A period that ends before it starts, or touches more
-	// than 60 calendar months, is a 400. An unknown tenant or recipient
+	// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+	// html is a self-contained HTML document with a table of the lines. A
+	// period that ends before it starts, or touches more than 60 calendar
+	// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 	// is a 404; one outside the caller's subtree a 403.
 	//
 	// Takes any type of body and a specified content type.
@@ -6948,10 +6986,10 @@ type ClientInterface interface {
 	// With result_action send, each recipient (a user of the caller's
 	// subtree with an e-mail address) is e-mailed the report.
 	//
-	// kind usage_daily and usage_breakdown and format html are a 400 (not
-	// supported); formats defaults to csv; json_v2_0 is stored and shown
-	// as json_v1. A period that ends before it starts, or touches more
-	// than 60 calendar months, is a 400. An unknown tenant or recipient
+	// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+	// html is a self-contained HTML document with a table of the lines. A
+	// period that ends before it starts, or touches more than 60 calendar
+	// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 	// is a 404; one outside the caller's subtree a 403.
 	//
 	// Takes a body of the `application/json` content type.
@@ -7014,10 +7052,11 @@ type ClientInterface interface {
 
 	// DownloadStoredReport Download a stored report
 	//
-	// The file of a saved stored report (a CSV file with a header line, or
-	// a JSON object whose items are the lines), sent as
-	// application/octet-stream with a Content-Disposition that names it
-	// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+	// The file of a saved stored report (a CSV file with a header line, a
+	// JSON object whose items are the lines, or an HTML document with a
+	// table of the lines), sent as application/octet-stream with a
+	// Content-Disposition that names it (report_START_END_ID.csv, .json or
+	// .html). It is kept gzip-compressed: a
 	// client whose Accept-Encoding accepts gzip gets those bytes with
 	// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
 	// net/http undo it by themselves); any other client gets the file
@@ -9289,10 +9328,10 @@ func (c *Raw) DeleteRegistrationToken(ctx context.Context, tokenID string, reqEd
 // With result_action send, each recipient (a user of the caller's
 // subtree with an e-mail address) is e-mailed the report.
 //
-// kind usage_daily and usage_breakdown and format html are a 400 (not
-// supported); formats defaults to csv; json_v2_0 is stored and shown
-// as json_v1. A period that ends before it starts, or touches more
-// than 60 calendar months, is a 400. An unknown tenant or recipient
+// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+// html is a self-contained HTML document with a table of the lines. A
+// period that ends before it starts, or touches more than 60 calendar
+// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 // is a 404; one outside the caller's subtree a 403.
 //
 // Takes any type of body and a specified content type.
@@ -9328,10 +9367,10 @@ func (c *Raw) CreateReportWithBody(ctx context.Context, contentType string, body
 // With result_action send, each recipient (a user of the caller's
 // subtree with an e-mail address) is e-mailed the report.
 //
-// kind usage_daily and usage_breakdown and format html are a 400 (not
-// supported); formats defaults to csv; json_v2_0 is stored and shown
-// as json_v1. A period that ends before it starts, or touches more
-// than 60 calendar months, is a 400. An unknown tenant or recipient
+// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+// html is a self-contained HTML document with a table of the lines. A
+// period that ends before it starts, or touches more than 60 calendar
+// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 // is a 404; one outside the caller's subtree a 403.
 //
 // Takes a body of the `application/json` content type.
@@ -9454,10 +9493,11 @@ func (c *Raw) FetchStoredReports(ctx context.Context, reportID ReportID, reqEdit
 
 // DownloadStoredReport Download a stored report
 //
-// The file of a saved stored report (a CSV file with a header line, or
-// a JSON object whose items are the lines), sent as
-// application/octet-stream with a Content-Disposition that names it
-// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+// The file of a saved stored report (a CSV file with a header line, a
+// JSON object whose items are the lines, or an HTML document with a
+// table of the lines), sent as application/octet-stream with a
+// Content-Disposition that names it (report_START_END_ID.csv, .json or
+// .html). It is kept gzip-compressed: a
 // client whose Accept-Encoding accepts gzip gets those bytes with
 // Content-Encoding: gzip (curl --compressed, Python's requests and Go's
 // net/http undo it by themselves); any other client gets the file
@@ -17639,10 +17679,10 @@ type ClientWithResponsesInterface interface {
 	// With result_action send, each recipient (a user of the caller's
 	// subtree with an e-mail address) is e-mailed the report.
 	//
-	// kind usage_daily and usage_breakdown and format html are a 400 (not
-	// supported); formats defaults to csv; json_v2_0 is stored and shown
-	// as json_v1. A period that ends before it starts, or touches more
-	// than 60 calendar months, is a 400. An unknown tenant or recipient
+	// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+	// html is a self-contained HTML document with a table of the lines. A
+	// period that ends before it starts, or touches more than 60 calendar
+	// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 	// is a 404; one outside the caller's subtree a 403.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -17668,10 +17708,10 @@ type ClientWithResponsesInterface interface {
 	// With result_action send, each recipient (a user of the caller's
 	// subtree with an e-mail address) is e-mailed the report.
 	//
-	// kind usage_daily and usage_breakdown and format html are a 400 (not
-	// supported); formats defaults to csv; json_v2_0 is stored and shown
-	// as json_v1. A period that ends before it starts, or touches more
-	// than 60 calendar months, is a 400. An unknown tenant or recipient
+	// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+	// html is a self-contained HTML document with a table of the lines. A
+	// period that ends before it starts, or touches more than 60 calendar
+	// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 	// is a 404; one outside the caller's subtree a 403.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -17740,10 +17780,11 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadStoredReportWithResponse Download a stored report
 	//
-	// The file of a saved stored report (a CSV file with a header line, or
-	// a JSON object whose items are the lines), sent as
-	// application/octet-stream with a Content-Disposition that names it
-	// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+	// The file of a saved stored report (a CSV file with a header line, a
+	// JSON object whose items are the lines, or an HTML document with a
+	// table of the lines), sent as application/octet-stream with a
+	// Content-Disposition that names it (report_START_END_ID.csv, .json or
+	// .html). It is kept gzip-compressed: a
 	// client whose Accept-Encoding accepts gzip gets those bytes with
 	// Content-Encoding: gzip (curl --compressed, Python's requests and Go's
 	// net/http undo it by themselves); any other client gets the file
@@ -27090,10 +27131,10 @@ func (c *ClientWithResponses) DeleteRegistrationTokenWithResponse(ctx context.Co
 // With result_action send, each recipient (a user of the caller's
 // subtree with an e-mail address) is e-mailed the report.
 //
-// kind usage_daily and usage_breakdown and format html are a 400 (not
-// supported); formats defaults to csv; json_v2_0 is stored and shown
-// as json_v1. A period that ends before it starts, or touches more
-// than 60 calendar months, is a 400. An unknown tenant or recipient
+// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+// html is a self-contained HTML document with a table of the lines. A
+// period that ends before it starts, or touches more than 60 calendar
+// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 // is a 404; one outside the caller's subtree a 403.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -27125,10 +27166,10 @@ func (c *ClientWithResponses) CreateReportWithBodyWithResponse(ctx context.Conte
 // With result_action send, each recipient (a user of the caller's
 // subtree with an e-mail address) is e-mailed the report.
 //
-// kind usage_daily and usage_breakdown and format html are a 400 (not
-// supported); formats defaults to csv; json_v2_0 is stored and shown
-// as json_v1. A period that ends before it starts, or touches more
-// than 60 calendar months, is a 400. An unknown tenant or recipient
+// formats defaults to csv; json_v2_0 is stored and shown as json_v1;
+// html is a self-contained HTML document with a table of the lines. A
+// period that ends before it starts, or touches more than 60 calendar
+// months, is a 400, as is a usage_daily period of more than 366 days. An unknown tenant or recipient
 // is a 404; one outside the caller's subtree a 403.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -27233,10 +27274,11 @@ func (c *ClientWithResponses) FetchStoredReportsWithResponse(ctx context.Context
 
 // DownloadStoredReportWithResponse Download a stored report
 //
-// The file of a saved stored report (a CSV file with a header line, or
-// a JSON object whose items are the lines), sent as
-// application/octet-stream with a Content-Disposition that names it
-// (report_START_END_ID.csv or .json). It is kept gzip-compressed: a
+// The file of a saved stored report (a CSV file with a header line, a
+// JSON object whose items are the lines, or an HTML document with a
+// table of the lines), sent as application/octet-stream with a
+// Content-Disposition that names it (report_START_END_ID.csv, .json or
+// .html). It is kept gzip-compressed: a
 // client whose Accept-Encoding accepts gzip gets those bytes with
 // Content-Encoding: gzip (curl --compressed, Python's requests and Go's
 // net/http undo it by themselves); any other client gets the file

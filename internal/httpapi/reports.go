@@ -320,7 +320,7 @@ func (s *Server) handleStoredReports(w http.ResponseWriter, r *http.Request) err
 }
 
 // handleStoredReport sends a stored report's file as it is kept: a
-// gzip-compressed CSV or JSON file, as an octet stream.
+// gzip-compressed CSV, JSON or HTML file, as an octet stream.
 func (s *Server) handleStoredReport(w http.ResponseWriter, r *http.Request) error {
 	reportID, err := pathID(r, "report_id")
 	if err != nil {
@@ -334,10 +334,7 @@ func (s *Server) handleStoredReport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ext := "csv"
-	if tenantd.IsJSONFormat(sr.Format) {
-		ext = "json"
-	}
+	ext := tenantd.FormatExtension(sr.Format)
 	// The file is kept gzip-compressed. A client that accepts gzip gets
 	// those bytes with Content-Encoding: gzip, which curl --compressed,
 	// Python's requests and Go's net/http undo by themselves; any other

@@ -43,6 +43,10 @@ type DB struct {
 	// EventRetention is how long audit events are kept before PurgeEvents
 	// removes them; zero keeps them for good.
 	EventRetention time.Duration
+	// UsageHistoryRetention is how long the daily usage history is kept
+	// before PurgeDeleted removes it; zero keeps the 60 calendar months
+	// before the current one that a report's period may span.
+	UsageHistoryRetention time.Duration
 	// Observer, when set, watches every transaction (metrics, traces).
 	Observer Observer
 

@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -509,7 +511,11 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 	q := `SELECT t.id, t.parent_id, t.name, t.kind, t.path, t.pricing_mode, t.production_start_date, t.created_at
 		FROM tenants t WHERE t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL AND `
 	args := []any{r.Params.TenantID}
-	switch r.Params.Level {
+	level := r.Params.Level
+	if r.Params.Kind == tenantd.ReportUsageBreakdown {
+		level = tenantd.LevelAccounts // a breakdown names the children of the tenants it lists
+	}
+	switch level {
 	case tenantd.LevelItself:
 		q += "t.id = ?"
 	case tenantd.LevelDirectPartners:
@@ -523,7 +529,9 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 	if err != nil {
 		return nil, fmt.Errorf("query report tenants: %w", err)
 	}
-	byID := map[string]*tenantd.ReportTenant{}
+	byID := map[string]*tenantd.ReportTenant{} // the listed tenants
+	all := map[string]*tenantd.ReportTenant{}  // every tenant read
+	order := map[string]int{}                  // their order
 	for rows.Next() {
 		var (
 			t       tenantd.ReportTenant
@@ -536,6 +544,7 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 			return nil, classify(err)
 		}
 		t.Kind, t.ProductionStartDate, t.CreatedAt = tenantd.TenantKind(kind), fromNullMicros(start), fromMicros(created)
+		all[t.ID], order[t.ID] = &t, len(order)
 		if tenantd.LevelIncludes(r.Params.Level, run.path, &t) {
 			in.Tenants = append(in.Tenants, &t)
 			byID[t.ID] = &t
@@ -551,7 +560,8 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 
 	// Items, on and off, in catalog order; the root has the whole catalog on.
 	have := map[string]map[catalogKey]bool{}
-	rows, err = tx.query(ctx, `SELECT oi.tenant_id, oi.application_id, oi.name, oi.status FROM offering_items oi
+	infraOf := map[tenantd.ItemKey]string{} // the infrastructure of each infra item of the subtree
+	rows, err = tx.query(ctx, `SELECT oi.tenant_id, oi.application_id, oi.name, oi.status, oi.infra_id FROM offering_items oi
 		JOIN tenants t ON t.id = oi.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL`,
 		run.path, subtreeUpper(run.path))
 	if err != nil {
@@ -561,9 +571,17 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 		var tenantID string
 		var k catalogKey
 		var status int
-		if err := rows.Scan(&tenantID, &k.app, &k.name, &status); err != nil {
+		var infra sql.NullString
+		if err := rows.Scan(&tenantID, &k.app, &k.name, &status, &infra); err != nil {
 			rows.Close()
 			return nil, classify(err)
+		}
+		if def, ok := db.catalog.Item(k.app, k.name); ok && def.Type == tenantd.ItemInfra {
+			id := infra.String
+			if !infra.Valid {
+				id = db.catalog.DefaultInfra(k.app)
+			}
+			infraOf[tenantd.ItemKey{TenantID: tenantID, ApplicationID: k.app, Item: k.name}] = id
 		}
 		if byID[tenantID] == nil {
 			continue
@@ -577,11 +595,14 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 	if err := rows.Err(); err != nil {
 		return nil, classify(err)
 	}
-	for _, t := range in.Tenants {
+	for _, t := range all {
 		if t.Kind == tenantd.KindRoot {
 			have[t.ID] = map[catalogKey]bool{}
 			for _, def := range db.catalog.Items {
 				have[t.ID][catalogKey{def.ApplicationID, def.Name}] = true
+				if def.Type == tenantd.ItemInfra {
+					infraOf[tenantd.ItemKey{TenantID: t.ID, ApplicationID: def.ApplicationID, Item: def.Name}] = db.catalog.DefaultInfra(def.ApplicationID)
+				}
 			}
 		}
 	}
@@ -596,18 +617,239 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 			months = append(months, m.Start)
 		}
 	}
-	in.Usage, err = db.reportUsage(ctx, tx, run.path, in.Tenants, have, months)
+	var used []usageRow
+	in.Usage, used, err = db.reportUsage(ctx, tx, run.path, in.Tenants, have, months)
 	if err != nil {
 		return nil, err
+	}
+	switch r.Params.Kind {
+	case tenantd.ReportUsageDaily:
+		if in.Daily, err = db.reportDaily(ctx, tx, run.path, in.Period, in.Tenants, have, infraOf); err != nil {
+			return nil, err
+		}
+	case tenantd.ReportUsageBreakdown:
+		in.Breakdown = db.reportBreakdown(run.path, used, in.Tenants, all, order, have, infraOf)
 	}
 	for _, t := range in.Tenants {
 		for _, def := range db.catalog.Items {
 			if on, ok := have[t.ID][catalogKey{def.ApplicationID, def.Name}]; ok {
-				in.Items[t.ID] = append(in.Items[t.ID], tenantd.ReportItem{Def: def, On: on})
+				in.Items[t.ID] = append(in.Items[t.ID], tenantd.ReportItem{Def: def, On: on,
+					InfraID: infraOf[tenantd.ItemKey{TenantID: t.ID, ApplicationID: def.ApplicationID, Item: def.Name}]})
 			}
 		}
 	}
 	return in, nil
+}
+
+// usageRow is a monthly usage value of a tenant of a report's subtree.
+type usageRow struct {
+	tenantID, path string
+	item           catalogKey
+	month          time.Time
+	value          int64
+}
+
+// markUsed adds to have, off, an item a listed tenant has usage of but no
+// longer has.
+func markUsed(have map[string]map[catalogKey]bool, tenantID string, k catalogKey) {
+	if have[tenantID] == nil {
+		have[tenantID] = map[catalogKey]bool{}
+	}
+	if _, ok := have[tenantID][k]; !ok {
+		have[tenantID][k] = false
+	}
+}
+
+// reportDaily reads the daily usage history of a report's subtree and
+// returns the usage of each day of the period of the listed tenants' items
+// (tenantd.DailyValues), computed usages included: a total or child-storage
+// figure of a day sums that day's values of its source over the tenant (for
+// a total) and its live descendants, from the first day any of them has
+// history. Items with history that a listed tenant no longer has are added
+// to have, off.
+func (db *DB) reportDaily(ctx context.Context, tx *Tx, rootPath string, period tenantd.Period, tenants []*tenantd.ReportTenant,
+	have map[string]map[catalogKey]bool, infraOf map[tenantd.ItemKey]string) (map[tenantd.DayKey][]tenantd.DayValue, error) {
+	live := `FROM usage_days d JOIN tenants t ON t.id = d.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL
+		AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL`
+	upper := subtreeUpper(rootPath)
+	paths := map[string]string{}
+	first := map[tenantd.ItemKey]time.Time{}
+	rows, err := tx.query(ctx, `SELECT d.tenant_id, t.path, d.application_id, d.name, MIN(d.day) `+live+` AND d.day <= ?
+		GROUP BY d.tenant_id, t.path, d.application_id, d.name`, rootPath, upper, micros(period.End))
+	if err != nil {
+		return nil, fmt.Errorf("query usage history start: %w", err)
+	}
+	for rows.Next() {
+		var k tenantd.ItemKey
+		var path string
+		var day int64
+		if err := rows.Scan(&k.TenantID, &path, &k.ApplicationID, &k.Item, &day); err != nil {
+			rows.Close()
+			return nil, classify(err)
+		}
+		first[k], paths[k.TenantID] = fromMicros(day), path
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	var hist []tenantd.UsageDay
+	rows, err = tx.query(ctx, `SELECT d.tenant_id, d.application_id, d.name, d.infra_id, d.day, d.value, d.updated_at `+live+`
+		AND d.day >= ? AND d.day <= ?`, rootPath, upper, micros(tenantd.MonthStart(period.Start)), micros(period.End))
+	if err != nil {
+		return nil, fmt.Errorf("query usage history: %w", err)
+	}
+	for rows.Next() {
+		var h tenantd.UsageDay
+		var day, updated int64
+		if err := rows.Scan(&h.TenantID, &h.ApplicationID, &h.Item, &h.InfraID, &day, &h.Value, &updated); err != nil {
+			rows.Close()
+			return nil, classify(err)
+		}
+		h.Day, h.UpdatedAt = fromMicros(day), fromMicros(updated)
+		if h.InfraID == "" {
+			h.InfraID = infraOf[h.ItemKey] // carried over from an item bound to the catalog's storage
+		}
+		hist = append(hist, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	days := tenantd.DailyValues(hist, first, period, func(k tenantd.ItemKey) string { return infraOf[k] })
+
+	listed := map[string]*tenantd.ReportTenant{}
+	for _, t := range tenants {
+		listed[t.ID] = t
+	}
+	// Sums of each source usage per listed tenant and day: the tenant's
+	// own, and its descendants'.
+	type sumKey struct {
+		tenantID, app, usage string
+		day                  time.Time
+	}
+	type sum struct{ own, below int64 }
+	sums := map[sumKey]*sum{}
+	out := map[tenantd.DayKey][]tenantd.DayValue{}
+	rootDepth := tenantd.PathDepth(rootPath)
+	for k, vals := range days {
+		if t := listed[k.TenantID]; t != nil {
+			out[k] = vals
+			markUsed(have, k.TenantID, catalogKey{k.ApplicationID, k.Item})
+		}
+		def, ok := db.catalog.Item(k.ApplicationID, k.Item)
+		if !ok {
+			continue
+		}
+		var v int64
+		for _, dv := range vals {
+			v += dv.Value
+		}
+		ids := tenantd.PathIDs(paths[k.TenantID])
+		for i := rootDepth; i < len(ids); i++ {
+			if listed[ids[i]] == nil {
+				continue
+			}
+			sk := sumKey{ids[i], k.ApplicationID, def.UsageName, k.Day}
+			if sums[sk] == nil {
+				sums[sk] = &sum{}
+			}
+			if ids[i] == k.TenantID {
+				sums[sk].own += v
+			} else {
+				sums[sk].below += v
+			}
+		}
+	}
+	for _, t := range tenants {
+		for k := range have[t.ID] {
+			def, ok := db.catalog.Item(k.app, k.name)
+			if !ok {
+				continue
+			}
+			ru, ok := tenantd.RollupOf(def.ApplicationID, def.UsageName)
+			if !ok {
+				continue
+			}
+			for d := period.Start; !d.After(period.End); d = d.AddDate(0, 0, 1) {
+				if s := sums[sumKey{t.ID, ru.ApplicationID, ru.Source, d}]; s != nil {
+					out[tenantd.DayKey{TenantID: t.ID, ApplicationID: k.app, Item: k.name, Day: d}] = []tenantd.DayValue{{Value: ru.Value(s.own, s.below)}}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// reportBreakdown splits the monthly usage of each listed tenant's subtree
+// by source: the tenant's own usage, then each child's subtree's, in the
+// order the tenants were read, each per infrastructure for infra items (the
+// one the source's item is bound to).
+func (db *DB) reportBreakdown(rootPath string, used []usageRow, tenants []*tenantd.ReportTenant, all map[string]*tenantd.ReportTenant,
+	order map[string]int, have map[string]map[catalogKey]bool, infraOf map[tenantd.ItemKey]string) map[tenantd.UsageKey][]tenantd.BreakdownPart {
+	listed := map[string]bool{}
+	for _, t := range tenants {
+		listed[t.ID] = true
+	}
+	type partKey struct{ source, infra string }
+	parts := map[tenantd.UsageKey]map[partKey]int64{}
+	rootDepth := tenantd.PathDepth(rootPath)
+	for _, u := range used {
+		def, ok := db.catalog.Item(u.item.app, u.item.name)
+		if !ok {
+			continue
+		}
+		infra := ""
+		if def.Type == tenantd.ItemInfra {
+			infra = infraOf[tenantd.ItemKey{TenantID: u.tenantID, ApplicationID: u.item.app, Item: u.item.name}]
+		}
+		ids := tenantd.PathIDs(u.path)
+		for i := rootDepth; i < len(ids); i++ {
+			if !listed[ids[i]] {
+				continue
+			}
+			source := u.tenantID
+			if i+1 < len(ids) {
+				source = ids[i+1] // the child of ids[i] on the way to the tenant that used it
+			}
+			k := tenantd.UsageKey{TenantID: ids[i], ApplicationID: u.item.app, Item: u.item.name, Month: u.month}
+			if parts[k] == nil {
+				parts[k] = map[partKey]int64{}
+			}
+			parts[k][partKey{source, infra}] += u.value
+			markUsed(have, ids[i], u.item)
+		}
+	}
+	out := map[tenantd.UsageKey][]tenantd.BreakdownPart{}
+	for k, m := range parts {
+		var own, below []tenantd.BreakdownPart
+		for pk, v := range m {
+			src := all[pk.source]
+			switch {
+			case src == nil:
+				continue
+			case pk.source == k.TenantID:
+				own = append(own, tenantd.BreakdownPart{Source: src, InfraID: pk.infra, Value: v})
+			case v != 0:
+				below = append(below, tenantd.BreakdownPart{Source: src, InfraID: pk.infra, Value: v})
+			}
+		}
+		if len(own) == 0 {
+			own = []tenantd.BreakdownPart{{Source: all[k.TenantID], InfraID: infraOf[tenantd.ItemKey{TenantID: k.TenantID, ApplicationID: k.ApplicationID, Item: k.Item}]}}
+		}
+		sortParts := func(ps []tenantd.BreakdownPart) {
+			slices.SortFunc(ps, func(a, b tenantd.BreakdownPart) int {
+				if c := cmp.Compare(order[a.Source.ID], order[b.Source.ID]); c != 0 {
+					return c
+				}
+				return strings.Compare(a.InfraID, b.InfraID)
+			})
+		}
+		sortParts(own)
+		sortParts(below)
+		out[k] = append(own, below...)
+	}
+	return out
 }
 
 // reportUsage returns the usage of the listed tenants in the given months
@@ -616,10 +858,10 @@ func (db *DB) reportInput(ctx context.Context, tx *Tx, run *reportRun) (*tenantd
 // its live descendants. Items with usage that the tenant no longer has are
 // added to have, off.
 func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants []*tenantd.ReportTenant,
-	have map[string]map[catalogKey]bool, months []time.Time) (map[tenantd.UsageKey]int64, error) {
+	have map[string]map[catalogKey]bool, months []time.Time) (map[tenantd.UsageKey]int64, []usageRow, error) {
 	out := map[tenantd.UsageKey]int64{}
 	if len(months) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
 	args := []any{rootPath, subtreeUpper(rootPath)}
 	for _, m := range months {
@@ -629,7 +871,7 @@ func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants 
 		JOIN tenants t ON t.id = u.tenant_id WHERE t.path >= ? AND t.path < ? AND t.deleted_at IS NULL AND (SELECT CASE WHEN t.path < h.upper THEN h.deleted_at END FROM tenant_deletions h WHERE h.path <= t.path ORDER BY h.path DESC LIMIT 1) IS NULL
 		AND u.range_start IN (`+placeholders(len(months))+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query report usage: %w", err)
+		return nil, nil, fmt.Errorf("query report usage: %w", err)
 	}
 	defer rows.Close()
 	type sourceKey struct {
@@ -645,14 +887,16 @@ func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants 
 		listed[t.ID] = true
 	}
 	sources := map[sourceKey][]sourceUse{}
+	var raw []usageRow
 	for rows.Next() {
 		var tenantID, path string
 		var k catalogKey
 		var start, value int64
 		if err := rows.Scan(&tenantID, &path, &k.app, &k.name, &start, &value); err != nil {
-			return nil, classify(err)
+			return nil, nil, classify(err)
 		}
 		month := fromMicros(start)
+		raw = append(raw, usageRow{tenantID: tenantID, path: path, item: k, month: month, value: value})
 		if def, ok := db.catalog.Item(k.app, k.name); ok {
 			sk := sourceKey{k.app, def.UsageName, month}
 			sources[sk] = append(sources[sk], sourceUse{path, value})
@@ -669,7 +913,7 @@ func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, classify(err)
+		return nil, nil, classify(err)
 	}
 	for _, t := range tenants {
 		for k := range have[t.ID] {
@@ -697,7 +941,7 @@ func (db *DB) reportUsage(ctx context.Context, tx *Tx, rootPath string, tenants 
 			}
 		}
 	}
-	return out, nil
+	return out, raw, nil
 }
 
 // completeReportRun stores the outcome of a run, if the run is still this

@@ -1080,8 +1080,9 @@ func unhideSubtree(ctx context.Context, tx *Tx, path string) error {
 const PurgeBatch = 500
 
 // PurgeDeleted removes for good the tenants and API clients deleted before
-// the retention period, and revoked-token records, one-time tokens, sessions
-// and device authorizations past their expiry. A deleted subtree is removed
+// the retention period, revoked-token records, one-time tokens, sessions
+// and device authorizations past their expiry, and the daily usage history
+// older than its retention (in transactions of a few thousand rows). A deleted subtree is removed
 // in transactions of PurgeBatch tenants, from the last path backwards so
 // that a tenant goes after its descendants; its range in tenant_deletions
 // goes last, so it stays hidden meanwhile. It returns the number of tenants
@@ -1115,6 +1116,16 @@ func (db *DB) PurgeDeleted(ctx context.Context) (int64, error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	// The old daily usage history, in short transactions.
+	for {
+		n, err := write(ctx, db, func(tx *Tx) (int64, error) { return db.purgeUsageHistory(ctx, tx) })
+		if err != nil {
+			return 0, err
+		}
+		if n < usageHistoryPurgeBatch {
+			break
+		}
 	}
 	var total int64
 	for {

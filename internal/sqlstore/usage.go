@@ -16,6 +16,11 @@ import (
 //   - usages holds one row per tenant, item and month (range_start, in
 //     microseconds); a report replaces the row's value. Roll-ups are summed
 //     from it when read.
+//   - usage_days, the daily history, holds one row per tenant, item,
+//     infrastructure ('' for items not of type infra) and UTC day: the
+//     day's last value, upserted in the same transaction as usages. It is
+//     removed with its tenant, and days older than UsageHistoryRetention by
+//     PurgeDeleted, in batches.
 //   - quota_levels holds, per tenant and item, the highest quota level
 //     notified since the usage was last under the threshold
 //     (tenantd.NextQuotaLevel); no row means none.
@@ -116,6 +121,17 @@ func (db *DB) recordUsage(ctx context.Context, tx *Tx, ut *usageTenant, it tenan
 	if err != nil {
 		return fmt.Errorf("record usage: %w", err)
 	}
+	// The daily history: the day's last value, at the item's infrastructure.
+	infra := ""
+	if it.Type == tenantd.ItemInfra {
+		infra = it.InfraID
+	}
+	_, err = tx.exec(ctx, `INSERT INTO usage_days (tenant_id, application_id, name, infra_id, day, value, updated_at) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT (tenant_id, application_id, name, infra_id, day) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		ut.t.ID, it.ApplicationID, it.Name, infra, micros(tenantd.Day(tx.now)), value, micros(tx.now))
+	if err != nil {
+		return fmt.Errorf("record daily usage: %w", err)
+	}
 
 	var quota *int64
 	if it.Quota != nil {
@@ -149,6 +165,31 @@ func (db *DB) recordUsage(ctx context.Context, tx *Tx, ut *usageTenant, it tenan
 		TenantID: ut.t.ID, Type: tenantd.AlertType(current), ApplicationID: it.ApplicationID, OfferingItem: it.Name,
 		UsageName: it.UsageName, Value: value, Quota: *quota, Threshold: threshold, CreatedAt: tx.now,
 	}, compose)
+}
+
+// usageHistoryPurgeBatch bounds the daily usage history one purge removes,
+// so that the purge never holds writers up for long.
+const usageHistoryPurgeBatch = 5000
+
+// usageHistoryCutoff returns the first day of the daily usage history that
+// is kept at now.
+func (db *DB) usageHistoryCutoff(now time.Time) time.Time {
+	if db.UsageHistoryRetention > 0 {
+		return tenantd.Day(now.Add(-db.UsageHistoryRetention))
+	}
+	return tenantd.MonthStart(now).AddDate(0, -tenantd.MaxReportMonths, 0)
+}
+
+// purgeUsageHistory removes up to usageHistoryPurgeBatch days of the daily
+// usage history older than its retention.
+func (db *DB) purgeUsageHistory(ctx context.Context, tx *Tx) (int64, error) {
+	res, err := tx.exec(ctx, `DELETE FROM usage_days WHERE (tenant_id, application_id, name, infra_id, day) IN
+		(SELECT tenant_id, application_id, name, infra_id, day FROM usage_days WHERE day < ? LIMIT ?)`,
+		micros(db.usageHistoryCutoff(tx.now)), usageHistoryPurgeBatch)
+	if err != nil {
+		return 0, fmt.Errorf("purge daily usage history: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // quotaLevel returns the level kept for an item of a tenant.

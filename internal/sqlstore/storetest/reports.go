@@ -28,6 +28,8 @@ var reportTests = []struct {
 	{"ReportLevels", testReportLevels},
 	{"ReportRunsOnceConcurrently", testReportRunsOnceConcurrently},
 	{"ReportSend", testReportSend},
+	{"ReportDaily", testReportDaily},
+	{"ReportBreakdown", testReportBreakdown},
 }
 
 const (
@@ -162,8 +164,8 @@ func testReportDefinitions(t *testing.T, f *fixture) {
 	}
 	_, err = f.db.UpdateReport(sys, monthly.ID, &tenantd.ReportUpdate{Version: ptr(int64(1)), Level: ptr(tenantd.LevelItself)})
 	wantKind(t, "update with a stale version", err, tenantd.ECONFLICT, tenantd.CodeVersionConflict)
-	_, err = f.db.UpdateReport(sys, monthly.ID, &tenantd.ReportUpdate{Kind: ptr(tenantd.ReportUsageDaily)})
-	wantKind(t, "update to an unsupported kind", err, tenantd.EINVALID, "")
+	_, err = f.db.UpdateReport(sys, monthly.ID, &tenantd.ReportUpdate{Kind: ptr("usage_yearly")})
+	wantKind(t, "update to an unknown kind", err, tenantd.EINVALID, "")
 	_, err = f.db.UpdateReport(sys, tenantd.NewID(), &tenantd.ReportUpdate{})
 	wantKind(t, "update an unknown report", err, tenantd.ENOTFOUND, "")
 

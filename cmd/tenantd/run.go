@@ -125,6 +125,9 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newVacuumCmd(),
 		a.newLoginCmd(),
 		a.newTenantsCmd(),
+		a.newUsersCmd(),
+		a.newClientsCmd(),
+		a.newServicesCmd(),
 	)
 	return root
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantd/tenantd"
 	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/console"
 	"github.com/tenantd/tenantd/internal/httpapi"
 	"github.com/tenantd/tenantd/internal/jobs"
 	"github.com/tenantd/tenantd/internal/mail"
@@ -156,7 +157,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// closes its connection, while requests are still served.
 	var draining atomic.Bool
 	api.Draining = draining.Load
-	var handler http.Handler = api.Handler()
+	var handler http.Handler = console.Mount(api.Handler(), log)
 	var metricsLn net.Listener
 	switch cfg.metricsAddr {
 	case "off":

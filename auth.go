@@ -58,6 +58,7 @@ type AuthService interface {
 // One-time token purposes.
 const (
 	OTTLogin      = "user_login"
+	OTTVerify     = "verify"
 	OTTActivation = "activation"
 )
 
@@ -81,6 +82,19 @@ type SignInService interface {
 	// valid for LoginTokenLifetime. The principal in ctx must be allowed to
 	// change the user. Returns ENOTFOUND, EFORBIDDEN.
 	CreateLoginToken(ctx context.Context, userID string) (string, error)
+
+	// CreateVerifyToken returns a one-time token that vouches for the user
+	// to whoever the holder shows it to, valid for LoginTokenLifetime. It
+	// signs no one in. The principal in ctx must be allowed to change the
+	// user. Returns ENOTFOUND, EFORBIDDEN.
+	CreateVerifyToken(ctx context.Context, userID string) (string, error)
+
+	// ConsumeVerifyToken consumes a one-time verify token and returns the
+	// principal of its user and the time the token would have expired. The
+	// principal in ctx must be able to see the user; a token it cannot see
+	// is left unused. Returns EUNAUTHORIZED for an unknown, used, expired or
+	// invisible token or a locked-out user.
+	ConsumeVerifyToken(ctx context.Context, token string) (*Principal, time.Time, error)
 
 	// LoginWithToken consumes a one-time login token and opens a session.
 	// It returns the user and the session's secret. Returns EUNAUTHORIZED

@@ -2968,12 +2968,12 @@ type IdpOttPost struct {
 	// Login The login of the user, when user_id is not sent.
 	Login *string `json:"login,omitempty"`
 
-	// Purpose tenantd issues user_login tokens only; verify is a 400.
+	// Purpose user_login signs the user in at POST /idp/ott/login; verify is checked once at POST /idp/introspect_token.
 	Purpose IdpOttPostPurpose `json:"purpose"`
 	UserID  *UUID             `json:"user_id,omitempty"`
 }
 
-// IdpOttPostPurpose tenantd issues user_login tokens only; verify is a 400.
+// IdpOttPostPurpose user_login signs the user in at POST /idp/ott/login; verify is checked once at POST /idp/introspect_token.
 type IdpOttPostPurpose string
 
 // Infra defines model for infra.
@@ -6579,6 +6579,10 @@ type ClientInterface interface {
 	//
 	// Tells whether a token is active and what it carries. An invalid,
 	// expired or revoked token is answered with a 200 and active false.
+	// A one-time token of purpose verify (from POST /idp/ott) is active
+	// once, for a caller that can see its user: its introspection uses it
+	// up and answers token_type ott, the user as sub and its tenant as
+	// owner_tuid.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6589,6 +6593,10 @@ type ClientInterface interface {
 	//
 	// Tells whether a token is active and what it carries. An invalid,
 	// expired or revoked token is answered with a 200 and active false.
+	// A one-time token of purpose verify (from POST /idp/ott) is active
+	// once, for a caller that can see its user: its introspection uses it
+	// up and answers token_type ott, the user as sub and its tenant as
+	// owner_tuid.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -6614,30 +6622,34 @@ type ClientInterface interface {
 	// Corresponds with GET /idp/logout (the `Logout` operationId).
 	Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RequestOneTimeTokenWithBody Issue a one-time sign-in token for a user
+	// RequestOneTimeTokenWithBody Issue a one-time token for a user
 	//
-	// Issues a one-time token that signs a user of the caller's subtree in,
-	// for an integration that opens tenantd on the user's behalf. Only an
+	// Issues a one-time token for a user of the caller's subtree. Only an
 	// API client may ask (a user is answered 403). The user is named by
-	// user_id or by login; tenantd issues tokens of purpose user_login
-	// only, and does not look users up by external_id (both are a 400).
-	// The token is short-lived and is consumed by its first use at POST
-	// /idp/ott/login.
+	// user_id or by login; tenantd does not look users up by external_id
+	// (a 400). A token of purpose user_login signs the user in, for an
+	// integration that opens tenantd on the user's behalf, and is consumed
+	// by its first use at POST /idp/ott/login. A token of purpose verify
+	// signs no one in: it vouches for the user to a service it is shown
+	// to, which checks it once with POST /idp/introspect_token. Either is
+	// valid for five minutes.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /idp/ott (the `RequestOneTimeToken` operationId).
 	RequestOneTimeTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RequestOneTimeToken Issue a one-time sign-in token for a user
+	// RequestOneTimeToken Issue a one-time token for a user
 	//
-	// Issues a one-time token that signs a user of the caller's subtree in,
-	// for an integration that opens tenantd on the user's behalf. Only an
+	// Issues a one-time token for a user of the caller's subtree. Only an
 	// API client may ask (a user is answered 403). The user is named by
-	// user_id or by login; tenantd issues tokens of purpose user_login
-	// only, and does not look users up by external_id (both are a 400).
-	// The token is short-lived and is consumed by its first use at POST
-	// /idp/ott/login.
+	// user_id or by login; tenantd does not look users up by external_id
+	// (a 400). A token of purpose user_login signs the user in, for an
+	// integration that opens tenantd on the user's behalf, and is consumed
+	// by its first use at POST /idp/ott/login. A token of purpose verify
+	// signs no one in: it vouches for the user to a service it is shown
+	// to, which checks it once with POST /idp/introspect_token. Either is
+	// valid for five minutes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -8630,6 +8642,10 @@ func (c *Raw) FetchOneTimeTokenLoginPage(ctx context.Context, params *FetchOneTi
 //
 // Tells whether a token is active and what it carries. An invalid,
 // expired or revoked token is answered with a 200 and active false.
+// A one-time token of purpose verify (from POST /idp/ott) is active
+// once, for a caller that can see its user: its introspection uses it
+// up and answers token_type ott, the user as sub and its tenant as
+// owner_tuid.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8650,6 +8666,10 @@ func (c *Raw) IntrospectTokenWithBody(ctx context.Context, contentType string, b
 //
 // Tells whether a token is active and what it carries. An invalid,
 // expired or revoked token is answered with a 200 and active false.
+// A one-time token of purpose verify (from POST /idp/ott) is active
+// once, for a caller that can see its user: its introspection uses it
+// up and answers token_type ott, the user as sub and its tenant as
+// owner_tuid.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -8705,15 +8725,17 @@ func (c *Raw) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.
 	return c.Client.Do(req)
 }
 
-// RequestOneTimeTokenWithBody Issue a one-time sign-in token for a user
+// RequestOneTimeTokenWithBody Issue a one-time token for a user
 //
-// Issues a one-time token that signs a user of the caller's subtree in,
-// for an integration that opens tenantd on the user's behalf. Only an
+// Issues a one-time token for a user of the caller's subtree. Only an
 // API client may ask (a user is answered 403). The user is named by
-// user_id or by login; tenantd issues tokens of purpose user_login
-// only, and does not look users up by external_id (both are a 400).
-// The token is short-lived and is consumed by its first use at POST
-// /idp/ott/login.
+// user_id or by login; tenantd does not look users up by external_id
+// (a 400). A token of purpose user_login signs the user in, for an
+// integration that opens tenantd on the user's behalf, and is consumed
+// by its first use at POST /idp/ott/login. A token of purpose verify
+// signs no one in: it vouches for the user to a service it is shown
+// to, which checks it once with POST /idp/introspect_token. Either is
+// valid for five minutes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8730,15 +8752,17 @@ func (c *Raw) RequestOneTimeTokenWithBody(ctx context.Context, contentType strin
 	return c.Client.Do(req)
 }
 
-// RequestOneTimeToken Issue a one-time sign-in token for a user
+// RequestOneTimeToken Issue a one-time token for a user
 //
-// Issues a one-time token that signs a user of the caller's subtree in,
-// for an integration that opens tenantd on the user's behalf. Only an
+// Issues a one-time token for a user of the caller's subtree. Only an
 // API client may ask (a user is answered 403). The user is named by
-// user_id or by login; tenantd issues tokens of purpose user_login
-// only, and does not look users up by external_id (both are a 400).
-// The token is short-lived and is consumed by its first use at POST
-// /idp/ott/login.
+// user_id or by login; tenantd does not look users up by external_id
+// (a 400). A token of purpose user_login signs the user in, for an
+// integration that opens tenantd on the user's behalf, and is consumed
+// by its first use at POST /idp/ott/login. A token of purpose verify
+// signs no one in: it vouches for the user to a service it is shown
+// to, which checks it once with POST /idp/introspect_token. Either is
+// valid for five minutes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -17277,6 +17301,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Tells whether a token is active and what it carries. An invalid,
 	// expired or revoked token is answered with a 200 and active false.
+	// A one-time token of purpose verify (from POST /idp/ott) is active
+	// once, for a caller that can see its user: its introspection uses it
+	// up and answers token_type ott, the user as sub and its tenant as
+	// owner_tuid.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17287,6 +17315,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Tells whether a token is active and what it carries. An invalid,
 	// expired or revoked token is answered with a 200 and active false.
+	// A one-time token of purpose verify (from POST /idp/ott) is active
+	// once, for a caller that can see its user: its introspection uses it
+	// up and answers token_type ott, the user as sub and its tenant as
+	// owner_tuid.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17316,30 +17348,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /idp/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
-	// RequestOneTimeTokenWithBodyWithResponse Issue a one-time sign-in token for a user
+	// RequestOneTimeTokenWithBodyWithResponse Issue a one-time token for a user
 	//
-	// Issues a one-time token that signs a user of the caller's subtree in,
-	// for an integration that opens tenantd on the user's behalf. Only an
+	// Issues a one-time token for a user of the caller's subtree. Only an
 	// API client may ask (a user is answered 403). The user is named by
-	// user_id or by login; tenantd issues tokens of purpose user_login
-	// only, and does not look users up by external_id (both are a 400).
-	// The token is short-lived and is consumed by its first use at POST
-	// /idp/ott/login.
+	// user_id or by login; tenantd does not look users up by external_id
+	// (a 400). A token of purpose user_login signs the user in, for an
+	// integration that opens tenantd on the user's behalf, and is consumed
+	// by its first use at POST /idp/ott/login. A token of purpose verify
+	// signs no one in: it vouches for the user to a service it is shown
+	// to, which checks it once with POST /idp/introspect_token. Either is
+	// valid for five minutes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /idp/ott (the `RequestOneTimeToken` operationId).
 	RequestOneTimeTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestOneTimeTokenResponse, error)
 
-	// RequestOneTimeTokenWithResponse Issue a one-time sign-in token for a user
+	// RequestOneTimeTokenWithResponse Issue a one-time token for a user
 	//
-	// Issues a one-time token that signs a user of the caller's subtree in,
-	// for an integration that opens tenantd on the user's behalf. Only an
+	// Issues a one-time token for a user of the caller's subtree. Only an
 	// API client may ask (a user is answered 403). The user is named by
-	// user_id or by login; tenantd issues tokens of purpose user_login
-	// only, and does not look users up by external_id (both are a 400).
-	// The token is short-lived and is consumed by its first use at POST
-	// /idp/ott/login.
+	// user_id or by login; tenantd does not look users up by external_id
+	// (a 400). A token of purpose user_login signs the user in, for an
+	// integration that opens tenantd on the user's behalf, and is consumed
+	// by its first use at POST /idp/ott/login. A token of purpose verify
+	// signs no one in: it vouches for the user to a service it is shown
+	// to, which checks it once with POST /idp/introspect_token. Either is
+	// valid for five minutes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -26537,6 +26573,10 @@ func (c *ClientWithResponses) FetchOneTimeTokenLoginPageWithResponse(ctx context
 //
 // Tells whether a token is active and what it carries. An invalid,
 // expired or revoked token is answered with a 200 and active false.
+// A one-time token of purpose verify (from POST /idp/ott) is active
+// once, for a caller that can see its user: its introspection uses it
+// up and answers token_type ott, the user as sub and its tenant as
+// owner_tuid.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26553,6 +26593,10 @@ func (c *ClientWithResponses) IntrospectTokenWithBodyWithResponse(ctx context.Co
 //
 // Tells whether a token is active and what it carries. An invalid,
 // expired or revoked token is answered with a 200 and active false.
+// A one-time token of purpose verify (from POST /idp/ott) is active
+// once, for a caller that can see its user: its introspection uses it
+// up and answers token_type ott, the user as sub and its tenant as
+// owner_tuid.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26600,15 +26644,17 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 	return ParseLogoutResponse(rsp)
 }
 
-// RequestOneTimeTokenWithBodyWithResponse Issue a one-time sign-in token for a user
+// RequestOneTimeTokenWithBodyWithResponse Issue a one-time token for a user
 //
-// Issues a one-time token that signs a user of the caller's subtree in,
-// for an integration that opens tenantd on the user's behalf. Only an
+// Issues a one-time token for a user of the caller's subtree. Only an
 // API client may ask (a user is answered 403). The user is named by
-// user_id or by login; tenantd issues tokens of purpose user_login
-// only, and does not look users up by external_id (both are a 400).
-// The token is short-lived and is consumed by its first use at POST
-// /idp/ott/login.
+// user_id or by login; tenantd does not look users up by external_id
+// (a 400). A token of purpose user_login signs the user in, for an
+// integration that opens tenantd on the user's behalf, and is consumed
+// by its first use at POST /idp/ott/login. A token of purpose verify
+// signs no one in: it vouches for the user to a service it is shown
+// to, which checks it once with POST /idp/introspect_token. Either is
+// valid for five minutes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26621,15 +26667,17 @@ func (c *ClientWithResponses) RequestOneTimeTokenWithBodyWithResponse(ctx contex
 	return ParseRequestOneTimeTokenResponse(rsp)
 }
 
-// RequestOneTimeTokenWithResponse Issue a one-time sign-in token for a user
+// RequestOneTimeTokenWithResponse Issue a one-time token for a user
 //
-// Issues a one-time token that signs a user of the caller's subtree in,
-// for an integration that opens tenantd on the user's behalf. Only an
+// Issues a one-time token for a user of the caller's subtree. Only an
 // API client may ask (a user is answered 403). The user is named by
-// user_id or by login; tenantd issues tokens of purpose user_login
-// only, and does not look users up by external_id (both are a 400).
-// The token is short-lived and is consumed by its first use at POST
-// /idp/ott/login.
+// user_id or by login; tenantd does not look users up by external_id
+// (a 400). A token of purpose user_login signs the user in, for an
+// integration that opens tenantd on the user's behalf, and is consumed
+// by its first use at POST /idp/ott/login. A token of purpose verify
+// signs no one in: it vouches for the user to a service it is shown
+// to, which checks it once with POST /idp/introspect_token. Either is
+// valid for five minutes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -430,6 +431,19 @@ func (e *env) doResp(method, path, as string, body string, header map[string]str
 		e.t.Errorf("%s %s: the JSON body is not one line: %q", method, path, b)
 	}
 	return resp.StatusCode, resp.Header, b
+}
+
+// introspect asks POST /idp/introspect_token about token as the named
+// principal and returns the answer, failing unless it is 200.
+func (e *env) introspect(as, token string) map[string]any {
+	e.t.Helper()
+	status, b := e.do("POST", "/api/2/idp/introspect_token", as, url.Values{"token": {token}}.Encode(),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	var out map[string]any
+	if status != 200 || json.Unmarshal(b, &out) != nil {
+		e.t.Fatalf("introspect as %s: %d %s", as, status, b)
+	}
+	return out
 }
 
 // json sends a request and decodes a JSON object answer, failing unless the

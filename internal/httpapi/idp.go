@@ -260,6 +260,9 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) error 
 	if token == "" {
 		return tenantd.Errorf(tenantd.EINVALID, "token is required")
 	}
+	if !strings.Contains(token, ".") {
+		return s.introspectVerifyToken(w, r, token)
+	}
 	claims, err := s.verify(r, token)
 	if err != nil {
 		encode(w, http.StatusOK, map[string]any{"active": false})
@@ -274,6 +277,25 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) error 
 		"active": true, "token_type": "bearer", "exp": claims.ExpiresAt.Unix(), "iss": s.Signer.Issuer(),
 		"jti": claims.ID, "sub": claims.Subject, "sub_type": string(claims.Type), "client_id": claims.ClientID,
 		"owner_tuid": claims.TenantID, "aud": claims.ClientID, "scope": []any{},
+	})
+	return nil
+}
+
+// introspectVerifyToken answers the introspection of a one-time token of
+// purpose verify, and so uses it up: active once, for a caller that can see
+// its user, then never again.
+func (s *Server) introspectVerifyToken(w http.ResponseWriter, r *http.Request, token string) error {
+	p, expires, err := s.SignIn.ConsumeVerifyToken(r.Context(), token)
+	if tenantd.ErrorKind(err) == tenantd.EUNAUTHORIZED {
+		encode(w, http.StatusOK, map[string]any{"active": false})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	encode(w, http.StatusOK, map[string]any{
+		"active": true, "token_type": "ott", "exp": expires.Unix(), "iss": s.Signer.Issuer(),
+		"sub": p.ID, "sub_type": string(p.Type), "owner_tuid": p.TenantID, "scope": []any{},
 	})
 	return nil
 }

@@ -2,11 +2,13 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tokenRequest posts a form to the token endpoint with optional Basic
@@ -147,21 +149,7 @@ func TestRevokeAndIntrospect(t *testing.T) {
 			e := store.env(t)
 			tok := e.clientToken("partnerA")
 			e.auth["fresh"] = "Bearer " + tok
-			introspect := func(as, token string) map[string]any {
-				req, _ := http.NewRequest("POST", e.srv.URL+"/api/2/idp/introspect_token", strings.NewReader(url.Values{"token": {token}}.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Authorization", e.auth[as])
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				var out map[string]any
-				if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&out) != nil {
-					t.Fatalf("introspect as %s: %d", as, resp.StatusCode)
-				}
-				return out
-			}
+			introspect := e.introspect
 			if got := introspect("root", tok); got["active"] != true || got["sub"] != e.ids["client:partnerA"] || got["owner_tuid"] != e.ids["partnerA"] {
 				t.Errorf("root introspects a partner's token: %v", got)
 			}
@@ -193,6 +181,57 @@ func TestRevokeAndIntrospect(t *testing.T) {
 			}
 			if s := revoke(""); s != 400 {
 				t.Errorf("revoking nothing: %d, want 400", s)
+			}
+		})
+	}
+}
+
+// TestVerifyOneTimeToken: a one-time token of purpose verify vouches for a
+// user once, to a caller that can see the user, through introspection; it
+// signs no one in.
+func TestVerifyOneTimeToken(t *testing.T) {
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			t.Parallel()
+			e := store.env(t)
+			user := e.json("GET", "/api/2/users/{user:cadmin}", "root", "", 200)
+			newToken := func() string {
+				return e.json("POST", "/api/2/idp/ott", "root", `{"purpose":"verify","user_id":"{user:cadmin}"}`, 200)["ott"].(string)
+			}
+			ott := newToken()
+			if got := e.introspect("partnerB", ott); got["active"] != false || len(got) != 1 {
+				t.Errorf("another partner introspects the verify token: %v, want only active=false", got)
+			}
+			got := e.introspect("partnerA", ott)
+			if got["active"] != true || got["token_type"] != "ott" || got["sub"] != user["id"] || got["sub_type"] != "user" ||
+				got["owner_tuid"] != user["tenant_id"] || got["iss"] == "" {
+				t.Errorf("introspecting a verify token: %v, want the user %s of tenant %s", got, user["id"], user["tenant_id"])
+			}
+			if exp, _ := got["exp"].(float64); exp < float64(time.Now().Unix()) || exp > float64(time.Now().Add(10*time.Minute).Unix()) {
+				t.Errorf("verify token exp %v, want within minutes", got["exp"])
+			}
+			if got := e.introspect("partnerA", ott); got["active"] != false {
+				t.Errorf("a verify token introspects twice: %v", got)
+			}
+
+			ott = newToken()
+			if status, b := e.do("POST", "/api/2/idp/ott/login", "", `{"ott":"`+ott+`"}`, nil); status != 401 {
+				t.Errorf("signing in with a verify token: %d %s, want 401", status, b)
+			}
+			if got := e.introspect("root", ott); got["active"] != true {
+				t.Errorf("a refused sign-in used the verify token up: %v", got)
+			}
+			login := e.json("POST", "/api/2/idp/ott", "root", `{"purpose":"user_login","user_id":"{user:cadmin}"}`, 200)["ott"].(string)
+			if got := e.introspect("root", login); got["active"] != false {
+				t.Errorf("a login token introspects as %v, want inactive", got)
+			}
+			e.json("POST", "/api/2/idp/ott/login", "", `{"ott":"`+login+`"}`, 200)
+
+			ott = newToken()
+			v := e.json("GET", "/api/2/tenants/{customerA}", "root", "", 200)["version"]
+			e.json("PUT", "/api/2/tenants/{customerA}", "root", fmt.Sprintf(`{"version":%v,"enabled":false}`, v), 200)
+			if got := e.introspect("root", ott); got["active"] != false {
+				t.Errorf("a verify token of a suspended tenant's user: %v, want inactive", got)
 			}
 		})
 	}

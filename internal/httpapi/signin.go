@@ -22,8 +22,10 @@ type ottPost struct {
 	AuditData  optString `json:"audit_data"`
 }
 
-// handleOTT issues a one-time token that signs a user in: an API client
-// impersonating a user of its subtree.
+// handleOTT issues a one-time token for a user of the API client's subtree:
+// one that signs the user in (user_login), or one that vouches for the user
+// to a service the token is shown to, which checks it once with
+// POST /idp/introspect_token (verify).
 func (s *Server) handleOTT(w http.ResponseWriter, r *http.Request) error {
 	p := tenantd.PrincipalFromContext(r.Context())
 	if p.Type != tenantd.PrincipalClient {
@@ -37,8 +39,13 @@ func (s *Server) handleOTT(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if purpose != tenantd.OTTLogin {
-		return fieldError("purpose", "must be %q; tenantd issues no other one-time tokens", tenantd.OTTLogin)
+	create := s.SignIn.CreateLoginToken
+	switch purpose {
+	case tenantd.OTTLogin:
+	case tenantd.OTTVerify:
+		create = s.SignIn.CreateVerifyToken
+	default:
+		return fieldError("purpose", "must be %q or %q", tenantd.OTTLogin, tenantd.OTTVerify)
 	}
 	var userID string
 	switch {
@@ -58,7 +65,7 @@ func (s *Server) handleOTT(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return tenantd.Errorf(tenantd.EINVALID, "user_id or login is required")
 	}
-	ott, err := s.SignIn.CreateLoginToken(r.Context(), userID)
+	ott, err := create(r.Context(), userID)
 	if err != nil {
 		return err
 	}

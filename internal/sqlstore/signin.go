@@ -139,6 +139,60 @@ func (db *DB) CreateLoginToken(ctx context.Context, userID string) (string, erro
 	})
 }
 
+// CreateVerifyToken issues a one-time verify token; see
+// tenantd.SignInService.
+func (db *DB) CreateVerifyToken(ctx context.Context, userID string) (string, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return "", err
+	}
+	return write(ctx, db, func(tx *Tx) (string, error) {
+		u, err := writableUser(ctx, tx, p, userID)
+		if err != nil {
+			return "", err
+		}
+		return insertOneTimeToken(ctx, tx, tenantd.OTTVerify, u.ID, tenantd.LoginTokenLifetime)
+	})
+}
+
+// ConsumeVerifyToken consumes a verify token; see tenantd.SignInService.
+// The token is looked up before it is claimed so that a caller that cannot
+// see its user cannot use it up either.
+func (db *DB) ConsumeVerifyToken(ctx context.Context, token string) (*tenantd.Principal, time.Time, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	type result struct {
+		p       *tenantd.Principal
+		expires time.Time
+	}
+	r, err := write(ctx, db, func(tx *Tx) (result, error) {
+		var userID string
+		err := tx.queryRow(ctx, "SELECT user_id FROM one_time_tokens WHERE token_hash = ? AND purpose = ?",
+			secretHash(token), tenantd.OTTVerify).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return result{}, unauthorized("the token is unknown or used")
+		}
+		if err != nil {
+			return result{}, fmt.Errorf("find one-time token: %w", classify(err))
+		}
+		if _, err := readableUser(ctx, tx, p, userID, false); err != nil {
+			return result{}, unauthorized("the token is unknown or used")
+		}
+		_, expires, err := consumeOneTimeToken(ctx, tx, tenantd.OTTVerify, token)
+		if err != nil {
+			return result{}, err
+		}
+		up, err := activeUser(ctx, tx, userID, "")
+		return result{up, expires}, err
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return r.p, r.expires, nil
+}
+
 func insertOneTimeToken(ctx context.Context, tx *Tx, purpose, userID string, lifetime time.Duration) (string, error) {
 	token, hash, err := newSecret()
 	if err != nil {
@@ -152,24 +206,24 @@ func insertOneTimeToken(ctx context.Context, tx *Tx, purpose, userID string, lif
 	return token, nil
 }
 
-// consumeOneTimeToken deletes a live token of purpose and returns its user.
-// The delete is what claims the token, so two concurrent uses cannot both
-// succeed.
-func consumeOneTimeToken(ctx context.Context, tx *Tx, purpose, token string) (string, error) {
+// consumeOneTimeToken deletes a live token of purpose and returns its user
+// and the time it expired at. The delete is what claims the token, so two
+// concurrent uses cannot both succeed.
+func consumeOneTimeToken(ctx context.Context, tx *Tx, purpose, token string) (string, time.Time, error) {
 	var userID string
 	var expires int64
 	err := tx.queryRow(ctx, "DELETE FROM one_time_tokens WHERE token_hash = ? AND purpose = ? RETURNING user_id, expires_at",
 		secretHash(token), purpose).Scan(&userID, &expires)
 	if err == sql.ErrNoRows {
-		return "", unauthorized("the token is unknown or used")
+		return "", time.Time{}, unauthorized("the token is unknown or used")
 	}
 	if err != nil {
-		return "", fmt.Errorf("consume one-time token: %w", classify(err))
+		return "", time.Time{}, fmt.Errorf("consume one-time token: %w", classify(err))
 	}
 	if !tx.now.Before(fromMicros(expires)) {
-		return "", unauthorized("the token has expired")
+		return "", time.Time{}, unauthorized("the token has expired")
 	}
-	return userID, nil
+	return userID, fromMicros(expires), nil
 }
 
 // LoginWithToken consumes a login token and opens a session; see
@@ -180,7 +234,7 @@ func (db *DB) LoginWithToken(ctx context.Context, token string) (*tenantd.User, 
 		session string
 	}
 	r, err := write(ctx, db, func(tx *Tx) (result, error) {
-		userID, err := consumeOneTimeToken(ctx, tx, tenantd.OTTLogin, token)
+		userID, _, err := consumeOneTimeToken(ctx, tx, tenantd.OTTLogin, token)
 		if err != nil {
 			return result{}, err
 		}
@@ -276,7 +330,7 @@ func (db *DB) Activate(ctx context.Context, token, password string) (*tenantd.Us
 		return nil, err
 	}
 	return write(ctx, db, func(tx *Tx) (*tenantd.User, error) {
-		userID, err := consumeOneTimeToken(ctx, tx, tenantd.OTTActivation, token)
+		userID, _, err := consumeOneTimeToken(ctx, tx, tenantd.OTTActivation, token)
 		if err != nil {
 			return nil, err
 		}

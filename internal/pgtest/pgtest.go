@@ -67,7 +67,8 @@ type Cluster struct {
 	bin, data string
 	port      int
 	attr      *syscall.SysProcAttr
-	durable   bool // acknowledged commits survive a crash of the server
+	durable   bool     // acknowledged commits survive a crash of the server
+	settings  []string // further -c name=value settings of the server
 
 	mu      sync.Mutex
 	created []string // databases created on an external server
@@ -111,7 +112,7 @@ func startCluster(ctx context.Context, durable bool) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	c, err := start(ctx, bin, dir, owner, durable)
+	c, err := start(ctx, bin, dir, owner, durable, nil)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start postgres: %w", err), removeDir(dir))
 	}
@@ -135,8 +136,9 @@ func external(ctx context.Context, raw string) (*Cluster, error) {
 	return &Cluster{adminURL: raw}, nil
 }
 
-// start initialises a cluster in dir and starts its server.
-func start(ctx context.Context, bin, dir string, owner *account, durable bool) (*Cluster, error) {
+// start initialises a cluster in dir and starts its server with the further
+// settings (name=value).
+func start(ctx context.Context, bin, dir string, owner *account, durable bool, settings []string) (*Cluster, error) {
 	attr, err := procAttr(owner)
 	if err != nil {
 		return nil, err
@@ -156,20 +158,29 @@ func start(ctx context.Context, bin, dir string, owner *account, durable bool) (
 		return nil, fmt.Errorf("initdb: %w\n%s", err, tail(out))
 	}
 
-	c := &Cluster{dir: dir, logPath: filepath.Join(dir, "postgres.log"), bin: bin, data: data, attr: attr, durable: durable}
+	c := &Cluster{dir: dir, logPath: filepath.Join(dir, "postgres.log"), bin: bin, data: data, attr: attr, durable: durable, settings: settings}
+	if err := c.listen(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// listen starts the server of c on a free port, trying another port when the
+// one it picked was taken meanwhile, and sets c's port and admin URL.
+func (c *Cluster) listen(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		err = c.run(ctx, bin, data, port, attr)
+		err = c.run(ctx, c.bin, c.data, port, c.attr)
 		if err == nil {
 			c.port = port
 			c.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-			return c, nil
+			return nil
 		}
 		if !errors.Is(err, errPortInUse) || attempt == startAttempts {
-			return nil, err
+			return err
 		}
 	}
 }
@@ -197,6 +208,9 @@ func (c *Cluster) run(ctx context.Context, bin, data string, port int, attr *sys
 	}
 	if !c.durable {
 		args = append(args, "-c", "synchronous_commit=off")
+	}
+	for _, kv := range c.settings {
+		args = append(args, "-c", kv)
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Dir = c.dir

@@ -225,3 +225,66 @@ func TestCrashRestart(t *testing.T) {
 		t.Error("Restart of a running server did not fail")
 	}
 }
+
+// TestPairFailover kills the primary of a pair after commits it
+// acknowledged, promotes the standby, and finds every commit there; the
+// multi-host URL reaches whichever server accepts writes.
+func TestPairFailover(t *testing.T) {
+	ctx := t.Context()
+	p, err := pgtest.StartPair(ctx)
+	if err != nil {
+		if os.Getenv("CI") != "true" {
+			t.Skipf("postgres unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	url, err := p.CreateDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, url)
+	var port int
+	if err := conn.QueryRow(ctx, `SELECT current_setting('port')::int`).Scan(&port); err != nil {
+		t.Fatal(err)
+	}
+	if port != p.Primary.Port() {
+		t.Fatalf("the multi-host URL reached port %d, want the primary's %d", port, p.Primary.Port())
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (n int PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	for n := range 100 {
+		if _, err := conn.Exec(ctx, `INSERT INTO t VALUES ($1)`, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Fatal("a connection to the primary survived its kill")
+	}
+	if c, err := pgx.Connect(ctx, url); err == nil {
+		_ = c.Close(ctx)
+		t.Fatal("the multi-host URL found a writable server before the promotion")
+	}
+	if err := p.Standby.Promote(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := connect(t, url)
+	var n int
+	if err := again.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 100 {
+		t.Errorf("%d of 100 acknowledged rows are on the promoted standby", n)
+	}
+	if _, err := again.Exec(ctx, `INSERT INTO t VALUES (100)`); err != nil {
+		t.Errorf("the promoted standby refuses a write: %v", err)
+	}
+}

@@ -15,3 +15,10 @@ func procAttr(owner *account) (*syscall.SysProcAttr, error) {
 	}
 	return nil, nil
 }
+
+// childProcesses returns nothing here: Kill ends the postmaster, and the
+// server processes end when they see it gone.
+func childProcesses(int) []int { return nil }
+
+// processAlive is not needed where childProcesses finds nothing.
+func processAlive(int) bool { return false }

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
@@ -74,6 +75,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{Now: time.Now, writers: make(map[*Tx]time.Time), catalog: cat}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		// A URL that cannot be parsed is a configuration error, not an
+		// outage; pgconn's message masks the password.
+		if _, err := pgconn.ParseConfig(dsn); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)

@@ -50,6 +50,10 @@ func classify(err error) error {
 			return fmt.Errorf("%w: %w", errRetry, err)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
 			return unavailable("the store is unavailable", err)
+		case "25006":
+			// A read-only server: a standby, or a primary demoted by a
+			// failover, that a connection reached before the switch.
+			return unavailable("the store is read-only", err)
 		}
 		return err
 	}

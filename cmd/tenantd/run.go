@@ -128,6 +128,10 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newUsersCmd(),
 		a.newClientsCmd(),
 		a.newServicesCmd(),
+		a.newSettingsCmd(),
+		a.newItemsCmd(),
+		a.newEditionsCmd(),
+		a.newPricingCmd(),
 	)
 	return root
 }

@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -126,4 +127,28 @@ func (e *env) createAdmin(tenantID, login, password, role string) string {
 	e.root("PUT", "/users/"+u.ID+"/access_policies", map[string]any{"items": []any{map[string]any{
 		"role_id": role, "tenant_id": tenantID, "trustee_id": u.ID, "trustee_type": "user"}}}, 200, nil)
 	return u.ID
+}
+
+// tryRoot is root for other goroutines: it returns its failure.
+func (e *env) tryRoot(method, path string, body any, status int) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(method, e.api.URL+"/api/2"+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, out)
+	}
+	return nil
 }

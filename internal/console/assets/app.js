@@ -202,7 +202,7 @@
     main.replaceChildren(el('p', { text: 'Loading…' }));
     let t;
     try {
-      t = await api('GET', 'tenants/' + q(id));
+      t = await api('GET', 'tenants/' + q(id) + '?embed_path=true');
     } catch (err) {
       main.replaceChildren(el('p', { class: 'error', role: 'alert', text: err.message }));
       return;

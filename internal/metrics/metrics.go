@@ -86,11 +86,13 @@ func (m *Metrics) TokenIssued() { m.tokensIssued.Inc() }
 func (m *Metrics) TokenRefused() { m.tokensRefused.Inc() }
 
 // JobRun counts a run of a background job, and its failure when err is not
-// nil.
+// nil. A job's failure count is exposed, at zero, from its first run on, so
+// that a rate of failures has a series before the first one.
 func (m *Metrics) JobRun(job string, err error) {
 	m.jobRuns.WithLabelValues(job).Inc()
+	failures := m.jobFailures.WithLabelValues(job)
 	if err != nil {
-		m.jobFailures.WithLabelValues(job).Inc()
+		failures.Inc()
 	}
 }
 

@@ -1,4 +1,4 @@
-.PHONY: build run test lint bench bench-load generate fuzz
+.PHONY: build run test lint bench bench-load generate fuzz chaos linearizability reliability
 
 build:
 	go build -buildvcs=true -o bin/tenantd ./cmd/tenantd
@@ -43,3 +43,24 @@ fuzz:
 		done; \
 	done; \
 	awk '{n++; s+=$$2} END {printf "%d targets, %d executions, 0 failures\n", n, s}' bin/fuzz.log
+
+# chaos runs the crash-recovery test's long form: CHAOS_KILLS kill -9s of
+# tenantd per store (SQLite and PostgreSQL) under a mixed write load, each
+# followed by a restart and a check of every acknowledged write.
+CHAOS_KILLS ?= 50
+chaos:
+	@mkdir -p bin; status=0; \
+	go test -count=1 -timeout 60m -run '^TestCrashRecovery$$' -v ./cmd/tenantd -chaos.kills $(CHAOS_KILLS) > bin/chaos.log 2>&1 || status=$$?; \
+	grep -E '^(--- |ok|FAIL|PASS)|kills survived|_test.go:' bin/chaos.log; exit $$status
+
+# linearizability runs the linearizability check's long form: LIN_OPS
+# operations per client, on both stores (three instances on PostgreSQL).
+LIN_OPS ?= 400
+linearizability:
+	@mkdir -p bin; status=0; \
+	go test -count=1 -timeout 60m -run '^TestLinearizable$$' -v ./cmd/tenantd -lin.ops $(LIN_OPS) > bin/linearizability.log 2>&1 || status=$$?; \
+	grep -E '^(--- |ok|FAIL|PASS)|operations on|_test.go:' bin/linearizability.log; exit $$status
+
+# reliability runs every long form: the crash recovery, the linearizability
+# check and the fuzz targets.
+reliability: chaos linearizability fuzz

@@ -4652,6 +4652,12 @@ type DryRun = bool
 // ForUI defines model for forUi.
 type ForUI = bool
 
+// IfMatch defines model for ifMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for ifNoneMatch.
+type IfNoneMatch = string
+
 // IncludeSecondary defines model for includeSecondary.
 type IncludeSecondary = bool
 
@@ -4716,6 +4722,9 @@ type Forbidden = ErrorScheme
 
 // NotFound defines model for NotFound.
 type NotFound = ErrorScheme
+
+// PreconditionFailed defines model for PreconditionFailed.
+type PreconditionFailed = ErrorScheme
 
 // RequestTooLarge defines model for RequestTooLarge.
 type RequestTooLarge = ErrorScheme
@@ -4883,6 +4892,34 @@ type UnregisterInfrastructureParams struct {
 	// Version The current version of the object.
 	Version ObjectVersion `form:"version" json:"version"`
 	Force   *bool         `form:"force,omitempty" json:"force,omitempty"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// FetchInfrastructureParams defines parameters for FetchInfrastructure.
+type FetchInfrastructureParams struct {
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateInfrastructureParams defines parameters for UpdateInfrastructure.
+type UpdateInfrastructureParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchInfrastructuresLocationsBatchParams defines parameters for FetchInfrastructuresLocationsBatch.
@@ -4895,12 +4932,68 @@ type FetchInfrastructuresLocationsBatchParams struct {
 type DeleteInfrastructuresLocationParams struct {
 	// Version The current version of the object.
 	Version ObjectVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// FetchInfrastructuresLocationParams defines parameters for FetchInfrastructuresLocation.
+type FetchInfrastructuresLocationParams struct {
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateInfrastructuresLocationParams defines parameters for UpdateInfrastructuresLocation.
+type UpdateInfrastructuresLocationParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DeleteReportParams defines parameters for DeleteReport.
 type DeleteReportParams struct {
 	// Version The current version of the report. Also accepted as a numeric string.
 	Version ReportVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// FetchReportParams defines parameters for FetchReport.
+type FetchReportParams struct {
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateReportParams defines parameters for UpdateReport.
+type UpdateReportParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SearchParams defines parameters for Search.
@@ -5023,6 +5116,15 @@ type DeleteTenantParams struct {
 	// DryRun A tenantd extension: check the change and answer what it would do
 	// (a tenantDryRun) without making it.
 	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchTenantParams defines parameters for FetchTenant.
@@ -5032,6 +5134,10 @@ type FetchTenantParams struct {
 
 	// AllowDeleted Include deleted objects.
 	AllowDeleted *AllowDeleted `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
+
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // UpdateTenantParams defines parameters for UpdateTenant.
@@ -5039,6 +5145,15 @@ type UpdateTenantParams struct {
 	// DryRun A tenantd extension: check the change and answer what it would do
 	// (a tenantDryRun) without making it.
 	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchAvailableTenantApplicationsParams defines parameters for FetchAvailableTenantApplications.
@@ -5051,6 +5166,15 @@ type FetchAvailableTenantApplicationsParams struct {
 type DisableCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchCustomBrandingOptionsParams defines parameters for FetchCustomBrandingOptions.
@@ -5067,18 +5191,45 @@ type FetchCustomBrandingOptionsParamsEffective int
 type EnableCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ModifyCustomBrandingParams defines parameters for ModifyCustomBranding.
 type ModifyCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UploadTenantBrandLogoParams defines parameters for UploadTenantBrandLogo.
 type UploadTenantBrandLogoParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchTenantChildrenParams defines parameters for FetchTenantChildren.
@@ -5106,6 +5257,18 @@ type UpdateTenantDefaultIdpIDJSONBody struct {
 	ApplyToChildren bool `json:"apply_to_children"`
 	IdpID           UUID `json:"idp_id"`
 	Version         int  `json:"version"`
+}
+
+// UpdateTenantDefaultIdpIDParams defines parameters for UpdateTenantDefaultIdpID.
+type UpdateTenantDefaultIdpIDParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // PerformTenantEditionSwitchCheckParams defines parameters for PerformTenantEditionSwitchCheck.
@@ -5189,6 +5352,25 @@ type FetchOfferingItemsAvailableForTenantChildParamsKind string
 
 // FetchOfferingItemsAvailableForTenantChildParamsStatus defines parameters for FetchOfferingItemsAvailableForTenantChild.
 type FetchOfferingItemsAvailableForTenantChildParamsStatus int
+
+// FetchTenantPricingSettingsParams defines parameters for FetchTenantPricingSettings.
+type FetchTenantPricingSettingsParams struct {
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateTenantPricingSettingsParams defines parameters for UpdateTenantPricingSettings.
+type UpdateTenantPricingSettingsParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
 
 // RestoreDeletedTenantParams defines parameters for RestoreDeletedTenant.
 type RestoreDeletedTenantParams struct {
@@ -5309,12 +5491,37 @@ type CheckPassword200JSONResponseBody struct {
 type DeleteUserParams struct {
 	// Version The current version of the user.
 	Version int `form:"version" json:"version"`
+
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchUserParams defines parameters for FetchUser.
 type FetchUserParams struct {
 	// AllowDeleted Include deleted users.
 	AllowDeleted *bool `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
+
+	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
+	// current ETag, the answer is 304 Not Modified without a body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateUserParams defines parameters for UpdateUser.
+type UpdateUserParams struct {
+	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
+	// for whatever version it has now: an alternative to the version of
+	// the body or of the query, which may then be left out (both given
+	// and different is a 400). A tag that is not the current version is
+	// a 412 PreconditionFailed whose context carries the current version.
+	// A brand, its logo and a tenant's default identity provider are
+	// written with the tenant's ETag.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ManageUserMFAStatusJSONBody defines parameters for ManageUserMFAStatus.
@@ -6826,7 +7033,7 @@ type ClientInterface interface {
 	// FetchInfrastructure Fetch an infrastructure
 	//
 	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchInfrastructure(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructureWithBody Update an infrastructure
 	//
@@ -6835,7 +7042,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructure Update an infrastructure
 	//
@@ -6844,7 +7051,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructure(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchInfrastructuresLocationsBatch Fetch locations by id
 	//
@@ -6884,21 +7091,21 @@ type ClientInterface interface {
 	// FetchInfrastructuresLocation Fetch a location
 	//
 	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructuresLocationWithBody Rename a location
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructuresLocation Rename a location
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchLocationInfrastructures List the ids of the infrastructure at a location
 	//
@@ -7022,7 +7229,7 @@ type ClientInterface interface {
 	// tenant outside the caller's subtree is a 404).
 	//
 	// Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-	FetchReport(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchReport(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateReportWithBody Change a scheduled usage report
 	//
@@ -7037,7 +7244,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithBody(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateReportWithBody(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateReport Change a scheduled usage report
 	//
@@ -7052,7 +7259,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReport(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateReport(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchStoredReports List the stored reports of a usage report
 	//
@@ -7392,7 +7599,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantDefaultIdpID Set a tenant's default identity provider
 	//
@@ -7403,7 +7610,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PerformTenantEditionSwitchCheck Check an edition switch
 	//
@@ -7627,7 +7834,7 @@ type ClientInterface interface {
 	// month after creation, when tenantd switches them to production.
 	//
 	// Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-	FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantPricingSettingsWithBody Change a tenant's pricing settings
 	//
@@ -7644,7 +7851,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantPricingSettings Change a tenant's pricing settings
 	//
@@ -7661,7 +7868,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchRegistrationTokens1 List a tenant's registration tokens
 	//
@@ -7906,7 +8113,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserWithBody(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUser Update a user
 	//
@@ -7920,7 +8127,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUser(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUser(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchUserAccessPolicies List a user's roles
 	//
@@ -9049,8 +9256,8 @@ func (c *Raw) UnregisterInfrastructure(ctx context.Context, infraID InfraID, par
 // FetchInfrastructure Fetch an infrastructure
 //
 // Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructureRequest(c.Server, infraID)
+func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructureRequest(c.Server, infraID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9068,8 +9275,8 @@ func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, reqEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, contentType, body)
+func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9087,8 +9294,8 @@ func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, body)
+func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9177,8 +9384,8 @@ func (c *Raw) DeleteInfrastructuresLocation(ctx context.Context, locationID Loca
 // FetchInfrastructuresLocation Fetch a location
 //
 // Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID)
+func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9194,8 +9401,8 @@ func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID Locat
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, contentType, body)
+func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9211,8 +9418,8 @@ func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locatio
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, body)
+func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9435,8 +9642,8 @@ func (c *Raw) DeleteReport(ctx context.Context, reportID ReportID, params *Delet
 // tenant outside the caller's subtree is a 404).
 //
 // Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchReportRequest(c.Server, reportID)
+func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchReportRequest(c.Server, reportID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9460,8 +9667,8 @@ func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, reqEditors ...
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateReportRequestWithBody(c.Server, reportID, contentType, body)
+func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReportRequestWithBody(c.Server, reportID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9485,8 +9692,8 @@ func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, conte
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *Raw) UpdateReport(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateReportRequest(c.Server, reportID, body)
+func (c *Raw) UpdateReport(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReportRequest(c.Server, reportID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10075,8 +10282,8 @@ func (c *Raw) FetchTenantChildren(ctx context.Context, tenantID TenantID, params
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantDefaultIdpIDRequestWithBody(c.Server, tenantID, contentType, body)
+func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequestWithBody(c.Server, tenantID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10096,8 +10303,8 @@ func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID Ten
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *Raw) UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantDefaultIdpIDRequest(c.Server, tenantID, body)
+func (c *Raw) UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequest(c.Server, tenantID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10470,8 +10677,8 @@ func (c *Raw) UpdateTenantOfferingItemsPrices(ctx context.Context, tenantID Tena
 // month after creation, when tenantd switches them to production.
 //
 // Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchTenantPricingSettingsRequest(c.Server, tenantID)
+func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchTenantPricingSettingsRequest(c.Server, tenantID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10497,8 +10704,8 @@ func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantPricingSettingsRequestWithBody(c.Server, tenantID, contentType, body)
+func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantPricingSettingsRequestWithBody(c.Server, tenantID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10524,8 +10731,8 @@ func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *Raw) UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantPricingSettingsRequest(c.Server, tenantID, body)
+func (c *Raw) UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantPricingSettingsRequest(c.Server, tenantID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10979,8 +11186,8 @@ func (c *Raw) FetchUser(ctx context.Context, userID UserID, params *FetchUserPar
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequestWithBody(c.Server, userID, contentType, body)
+func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, userID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11003,8 +11210,8 @@ func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, contentType
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *Raw) UpdateUser(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequest(c.Server, userID, body)
+func (c *Raw) UpdateUser(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12747,11 +12954,26 @@ func NewUnregisterInfrastructureRequest(server string, infraID InfraID, params *
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewFetchInfrastructureRequest constructs an http.Request for the FetchInfrastructure method
-func NewFetchInfrastructureRequest(server string, infraID InfraID) (*http.Request, error) {
+func NewFetchInfrastructureRequest(server string, infraID InfraID, params *FetchInfrastructureParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12781,22 +13003,37 @@ func NewFetchInfrastructureRequest(server string, infraID InfraID) (*http.Reques
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateInfrastructureRequest calls the generic UpdateInfrastructure builder with application/json body
-func NewUpdateInfrastructureRequest(server string, infraID InfraID, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
+func NewUpdateInfrastructureRequest(server string, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructureRequestWithBody(server, infraID, "application/json", bodyReader)
+	return NewUpdateInfrastructureRequestWithBody(server, infraID, params, "application/json", bodyReader)
 }
 
 // NewUpdateInfrastructureRequestWithBody constructs an http.Request for the UpdateInfrastructure method, with any body, and a specified content type
-func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12827,6 +13064,21 @@ func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, cont
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -12975,11 +13227,26 @@ func NewDeleteInfrastructuresLocationRequest(server string, locationID LocationI
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewFetchInfrastructuresLocationRequest constructs an http.Request for the FetchInfrastructuresLocation method
-func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID) (*http.Request, error) {
+func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID, params *FetchInfrastructuresLocationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13009,22 +13276,37 @@ func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateInfrastructuresLocationRequest calls the generic UpdateInfrastructuresLocation builder with application/json body
-func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
+func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, "application/json", bodyReader)
+	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, params, "application/json", bodyReader)
 }
 
 // NewUpdateInfrastructuresLocationRequestWithBody constructs an http.Request for the UpdateInfrastructuresLocation method, with any body, and a specified content type
-func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13055,6 +13337,21 @@ func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID L
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -13315,11 +13612,26 @@ func NewDeleteReportRequest(server string, reportID ReportID, params *DeleteRepo
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewFetchReportRequest constructs an http.Request for the FetchReport method
-func NewFetchReportRequest(server string, reportID ReportID) (*http.Request, error) {
+func NewFetchReportRequest(server string, reportID ReportID, params *FetchReportParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13349,22 +13661,37 @@ func NewFetchReportRequest(server string, reportID ReportID) (*http.Request, err
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateReportRequest calls the generic UpdateReport builder with application/json body
-func NewUpdateReportRequest(server string, reportID ReportID, body UpdateReportJSONRequestBody) (*http.Request, error) {
+func NewUpdateReportRequest(server string, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateReportRequestWithBody(server, reportID, "application/json", bodyReader)
+	return NewUpdateReportRequestWithBody(server, reportID, params, "application/json", bodyReader)
 }
 
 // NewUpdateReportRequestWithBody constructs an http.Request for the UpdateReport method, with any body, and a specified content type
-func NewUpdateReportRequestWithBody(server string, reportID ReportID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateReportRequestWithBody(server string, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13395,6 +13722,21 @@ func NewUpdateReportRequestWithBody(server string, reportID ReportID, contentTyp
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14162,6 +14504,21 @@ func NewDeleteTenantRequest(server string, tenantID TenantID, params *DeleteTena
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -14233,6 +14590,21 @@ func NewFetchTenantRequest(server string, tenantID TenantID, params *FetchTenant
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14308,6 +14680,21 @@ func NewUpdateTenantRequestWithBody(server string, tenantID TenantID, params *Up
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14425,6 +14812,21 @@ func NewDisableCustomBrandingRequest(server string, tenantID TenantID, params *D
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -14545,6 +14947,21 @@ func NewEnableCustomBrandingRequest(server string, tenantID TenantID, params *En
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -14614,6 +15031,21 @@ func NewModifyCustomBrandingRequestWithBody(server string, tenantID TenantID, pa
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -14708,6 +15140,21 @@ func NewUploadTenantBrandLogoRequestWithBody(server string, tenantID TenantID, p
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -14797,18 +15244,18 @@ func NewFetchTenantChildrenRequest(server string, tenantID TenantID, params *Fet
 }
 
 // NewUpdateTenantDefaultIdpIDRequest calls the generic UpdateTenantDefaultIdpID builder with application/json body
-func NewUpdateTenantDefaultIdpIDRequest(server string, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody) (*http.Request, error) {
+func NewUpdateTenantDefaultIdpIDRequest(server string, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTenantDefaultIdpIDRequestWithBody(server, tenantID, "application/json", bodyReader)
+	return NewUpdateTenantDefaultIdpIDRequestWithBody(server, tenantID, params, "application/json", bodyReader)
 }
 
 // NewUpdateTenantDefaultIdpIDRequestWithBody constructs an http.Request for the UpdateTenantDefaultIdpID method, with any body, and a specified content type
-func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14839,6 +15286,21 @@ func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -15501,7 +15963,7 @@ func NewUpdateTenantOfferingItemsPricesRequestWithBody(server string, tenantID T
 }
 
 // NewFetchTenantPricingSettingsRequest constructs an http.Request for the FetchTenantPricingSettings method
-func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID) (*http.Request, error) {
+func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID, params *FetchTenantPricingSettingsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15531,22 +15993,37 @@ func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID) (*ht
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateTenantPricingSettingsRequest calls the generic UpdateTenantPricingSettings builder with application/json body
-func NewUpdateTenantPricingSettingsRequest(server string, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody) (*http.Request, error) {
+func NewUpdateTenantPricingSettingsRequest(server string, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTenantPricingSettingsRequestWithBody(server, tenantID, "application/json", bodyReader)
+	return NewUpdateTenantPricingSettingsRequestWithBody(server, tenantID, params, "application/json", bodyReader)
 }
 
 // NewUpdateTenantPricingSettingsRequestWithBody constructs an http.Request for the UpdateTenantPricingSettings method, with any body, and a specified content type
-func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15577,6 +16054,21 @@ func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID Tenan
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -16465,6 +16957,21 @@ func NewDeleteUserRequest(server string, userID UserID, params *DeleteUserParams
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -16526,22 +17033,37 @@ func NewFetchUserRequest(server string, userID UserID, params *FetchUserParams) 
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
-func NewUpdateUserRequest(server string, userID UserID, body UpdateUserJSONRequestBody) (*http.Request, error) {
+func NewUpdateUserRequest(server string, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateUserRequestWithBody(server, userID, "application/json", bodyReader)
+	return NewUpdateUserRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
-func NewUpdateUserRequestWithBody(server string, userID UserID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateUserRequestWithBody(server string, userID UserID, params *UpdateUserParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16572,6 +17094,21 @@ func NewUpdateUserRequestWithBody(server string, userID UserID, contentType stri
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -17558,7 +18095,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
+	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
 
 	// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
 	//
@@ -17567,7 +18104,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
 
 	// UpdateInfrastructureWithResponse Update an infrastructure
 	//
@@ -17576,7 +18113,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
 
 	// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
 	//
@@ -17622,21 +18159,21 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
+	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
 
 	// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
 
 	// UpdateInfrastructuresLocationWithResponse Rename a location
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
 
 	// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
 	//
@@ -17772,7 +18309,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-	FetchReportWithResponse(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*FetchReportResponse, error)
+	FetchReportWithResponse(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*FetchReportResponse, error)
 
 	// UpdateReportWithBodyWithResponse Change a scheduled usage report
 	//
@@ -17787,7 +18324,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
+	UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
 
 	// UpdateReportWithResponse Change a scheduled usage report
 	//
@@ -17802,7 +18339,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithResponse(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
+	UpdateReportWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
 
 	// FetchStoredReportsWithResponse List the stored reports of a usage report
 	//
@@ -18172,7 +18709,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+	UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
 
 	// UpdateTenantDefaultIdpIDWithResponse Set a tenant's default identity provider
 	//
@@ -18183,7 +18720,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+	UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
 
 	// PerformTenantEditionSwitchCheckWithResponse Check an edition switch
 	//
@@ -18421,7 +18958,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-	FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error)
+	FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error)
 
 	// UpdateTenantPricingSettingsWithBodyWithResponse Change a tenant's pricing settings
 	//
@@ -18438,7 +18975,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
+	UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
 
 	// UpdateTenantPricingSettingsWithResponse Change a tenant's pricing settings
 	//
@@ -18455,7 +18992,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
+	UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
 
 	// FetchRegistrationTokens1WithResponse List a tenant's registration tokens
 	//
@@ -18722,7 +19259,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// UpdateUserWithResponse Update a user
 	//
@@ -18736,7 +19273,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithResponse(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// FetchUserAccessPoliciesWithResponse List a user's roles
 	//
@@ -20774,6 +21311,8 @@ type UnregisterInfrastructureResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -20799,6 +21338,11 @@ func (r UnregisterInfrastructureResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UnregisterInfrastructureResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -20830,6 +21374,16 @@ func (r UnregisterInfrastructureResponse) ContentType() string {
 	return ""
 }
 
+// FetchInfrastructureResponse200Headers the declared response headers of an HTTP 200 response for FetchInfrastructure
+type FetchInfrastructureResponse200Headers struct {
+	ETag *string
+}
+
+// FetchInfrastructureResponse304Headers the declared response headers of an HTTP 304 response for FetchInfrastructure
+type FetchInfrastructureResponse304Headers struct {
+	ETag *string
+}
+
 type FetchInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20843,6 +21397,10 @@ type FetchInfrastructureResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchInfrastructureResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchInfrastructureResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20899,6 +21457,11 @@ func (r FetchInfrastructureResponse) ContentType() string {
 	return ""
 }
 
+// UpdateInfrastructureResponse200Headers the declared response headers of an HTTP 200 response for UpdateInfrastructure
+type UpdateInfrastructureResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20914,10 +21477,14 @@ type UpdateInfrastructureResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateInfrastructureResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20948,6 +21515,11 @@ func (r UpdateInfrastructureResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateInfrastructureResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -21154,6 +21726,8 @@ type DeleteInfrastructuresLocationResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -21179,6 +21753,11 @@ func (r DeleteInfrastructuresLocationResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteInfrastructuresLocationResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -21210,6 +21789,16 @@ func (r DeleteInfrastructuresLocationResponse) ContentType() string {
 	return ""
 }
 
+// FetchInfrastructuresLocationResponse200Headers the declared response headers of an HTTP 200 response for FetchInfrastructuresLocation
+type FetchInfrastructuresLocationResponse200Headers struct {
+	ETag *string
+}
+
+// FetchInfrastructuresLocationResponse304Headers the declared response headers of an HTTP 304 response for FetchInfrastructuresLocation
+type FetchInfrastructuresLocationResponse304Headers struct {
+	ETag *string
+}
+
 type FetchInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21223,6 +21812,10 @@ type FetchInfrastructuresLocationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchInfrastructuresLocationResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchInfrastructuresLocationResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21279,6 +21872,11 @@ func (r FetchInfrastructuresLocationResponse) ContentType() string {
 	return ""
 }
 
+// UpdateInfrastructuresLocationResponse200Headers the declared response headers of an HTTP 200 response for UpdateInfrastructuresLocation
+type UpdateInfrastructuresLocationResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21294,10 +21892,14 @@ type UpdateInfrastructuresLocationResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateInfrastructuresLocationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21328,6 +21930,11 @@ func (r UpdateInfrastructuresLocationResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateInfrastructuresLocationResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -21768,6 +22375,8 @@ type DeleteReportResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -21793,6 +22402,11 @@ func (r DeleteReportResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteReportResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteReportResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -21824,6 +22438,16 @@ func (r DeleteReportResponse) ContentType() string {
 	return ""
 }
 
+// FetchReportResponse200Headers the declared response headers of an HTTP 200 response for FetchReport
+type FetchReportResponse200Headers struct {
+	ETag *string
+}
+
+// FetchReportResponse304Headers the declared response headers of an HTTP 304 response for FetchReport
+type FetchReportResponse304Headers struct {
+	ETag *string
+}
+
 type FetchReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21837,6 +22461,10 @@ type FetchReportResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchReportResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchReportResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21893,6 +22521,11 @@ func (r FetchReportResponse) ContentType() string {
 	return ""
 }
 
+// UpdateReportResponse200Headers the declared response headers of an HTTP 200 response for UpdateReport
+type UpdateReportResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21908,10 +22541,14 @@ type UpdateReportResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateReportResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21942,6 +22579,11 @@ func (r UpdateReportResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateReportResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateReportResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -22655,6 +23297,8 @@ type DeleteTenantResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetApplicationVndTenantdDryRunJSON200 returns the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
@@ -22687,6 +23331,11 @@ func (r DeleteTenantResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteTenantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
 // GetBody returns the raw response body bytes
 func (r DeleteTenantResponse) GetBody() []byte {
 	return r.Body
@@ -22716,6 +23365,16 @@ func (r DeleteTenantResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantResponse200Headers the declared response headers of an HTTP 200 response for FetchTenant
+type FetchTenantResponse200Headers struct {
+	ETag *string
+}
+
+// FetchTenantResponse304Headers the declared response headers of an HTTP 304 response for FetchTenant
+type FetchTenantResponse304Headers struct {
+	ETag *string
+}
+
 type FetchTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22729,6 +23388,10 @@ type FetchTenantResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchTenantResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchTenantResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22785,6 +23448,11 @@ func (r FetchTenantResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantResponse200Headers the declared response headers of an HTTP 200 response for UpdateTenant
+type UpdateTenantResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22802,10 +23470,14 @@ type UpdateTenantResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateTenantResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22841,6 +23513,11 @@ func (r UpdateTenantResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateTenantResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateTenantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -22964,6 +23641,8 @@ type DisableCustomBrandingResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -22989,6 +23668,11 @@ func (r DisableCustomBrandingResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DisableCustomBrandingResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DisableCustomBrandingResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -23104,6 +23788,8 @@ type EnableCustomBrandingResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -23134,6 +23820,11 @@ func (r EnableCustomBrandingResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r EnableCustomBrandingResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r EnableCustomBrandingResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -23180,6 +23871,8 @@ type ModifyCustomBrandingResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -23214,6 +23907,11 @@ func (r ModifyCustomBrandingResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r ModifyCustomBrandingResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r ModifyCustomBrandingResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23340,6 +24038,8 @@ type UploadTenantBrandLogoResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -23374,6 +24074,11 @@ func (r UploadTenantBrandLogoResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UploadTenantBrandLogoResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UploadTenantBrandLogoResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23499,6 +24204,8 @@ type UpdateTenantDefaultIdpIDResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 }
@@ -23531,6 +24238,11 @@ func (r UpdateTenantDefaultIdpIDResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateTenantDefaultIdpIDResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -24320,6 +25032,16 @@ func (r UpdateTenantOfferingItemsPricesResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantPricingSettingsResponse200Headers the declared response headers of an HTTP 200 response for FetchTenantPricingSettings
+type FetchTenantPricingSettingsResponse200Headers struct {
+	ETag *string
+}
+
+// FetchTenantPricingSettingsResponse304Headers the declared response headers of an HTTP 304 response for FetchTenantPricingSettings
+type FetchTenantPricingSettingsResponse304Headers struct {
+	ETag *string
+}
+
 type FetchTenantPricingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24333,6 +25055,10 @@ type FetchTenantPricingSettingsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchTenantPricingSettingsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchTenantPricingSettingsResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24389,6 +25115,11 @@ func (r FetchTenantPricingSettingsResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantPricingSettingsResponse200Headers the declared response headers of an HTTP 200 response for UpdateTenantPricingSettings
+type UpdateTenantPricingSettingsResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateTenantPricingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24404,10 +25135,14 @@ type UpdateTenantPricingSettingsResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateTenantPricingSettingsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24438,6 +25173,11 @@ func (r UpdateTenantPricingSettingsResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateTenantPricingSettingsResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateTenantPricingSettingsResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -25333,6 +26073,8 @@ type DeleteUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -25358,6 +26100,11 @@ func (r DeleteUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteUserResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -25389,6 +26136,16 @@ func (r DeleteUserResponse) ContentType() string {
 	return ""
 }
 
+// FetchUserResponse200Headers the declared response headers of an HTTP 200 response for FetchUser
+type FetchUserResponse200Headers struct {
+	ETag *string
+}
+
+// FetchUserResponse304Headers the declared response headers of an HTTP 304 response for FetchUser
+type FetchUserResponse304Headers struct {
+	ETag *string
+}
+
 type FetchUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25402,6 +26159,10 @@ type FetchUserResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *FetchUserResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *FetchUserResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25458,6 +26219,11 @@ func (r FetchUserResponse) ContentType() string {
 	return ""
 }
 
+// UpdateUserResponse200Headers the declared response headers of an HTTP 200 response for UpdateUser
+type UpdateUserResponse200Headers struct {
+	ETag *string
+}
+
 type UpdateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25473,10 +26239,14 @@ type UpdateUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateUserResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25507,6 +26277,11 @@ func (r UpdateUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateUserResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -26926,8 +27701,8 @@ func (c *ClientWithResponses) UnregisterInfrastructureWithResponse(ctx context.C
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
-	rsp, err := c.FetchInfrastructure(ctx, infraID, reqEditors...)
+func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
+	rsp, err := c.FetchInfrastructure(ctx, infraID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -26941,8 +27716,8 @@ func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -26956,8 +27731,8 @@ func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructure(ctx, infraID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructure(ctx, infraID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27032,8 +27807,8 @@ func (c *ClientWithResponses) DeleteInfrastructuresLocationWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
-	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, reqEditors...)
+func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
+	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27045,8 +27820,8 @@ func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27058,8 +27833,8 @@ func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27254,8 +28029,8 @@ func (c *ClientWithResponses) DeleteReportWithResponse(ctx context.Context, repo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*FetchReportResponse, error) {
-	rsp, err := c.FetchReport(ctx, reportID, reqEditors...)
+func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*FetchReportResponse, error) {
+	rsp, err := c.FetchReport(ctx, reportID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27275,8 +28050,8 @@ func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, repor
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
-	rsp, err := c.UpdateReportWithBody(ctx, reportID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
+	rsp, err := c.UpdateReportWithBody(ctx, reportID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27296,8 +28071,8 @@ func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *ClientWithResponses) UpdateReportWithResponse(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
-	rsp, err := c.UpdateReport(ctx, reportID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateReportWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
+	rsp, err := c.UpdateReport(ctx, reportID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27816,8 +28591,8 @@ func (c *ClientWithResponses) FetchTenantChildrenWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
-	rsp, err := c.UpdateTenantDefaultIdpIDWithBody(ctx, tenantID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpIDWithBody(ctx, tenantID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27833,8 +28608,8 @@ func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx c
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
-	rsp, err := c.UpdateTenantDefaultIdpID(ctx, tenantID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpID(ctx, tenantID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28161,8 +28936,8 @@ func (c *ClientWithResponses) UpdateTenantOfferingItemsPricesWithResponse(ctx co
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error) {
-	rsp, err := c.FetchTenantPricingSettings(ctx, tenantID, reqEditors...)
+func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error) {
+	rsp, err := c.FetchTenantPricingSettings(ctx, tenantID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28184,8 +28959,8 @@ func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
-	rsp, err := c.UpdateTenantPricingSettingsWithBody(ctx, tenantID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
+	rsp, err := c.UpdateTenantPricingSettingsWithBody(ctx, tenantID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28207,8 +28982,8 @@ func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ct
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *ClientWithResponses) UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
-	rsp, err := c.UpdateTenantPricingSettings(ctx, tenantID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
+	rsp, err := c.UpdateTenantPricingSettings(ctx, tenantID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28600,8 +29375,8 @@ func (c *ClientWithResponses) FetchUserWithResponse(ctx context.Context, userID 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUserWithBody(ctx, userID, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, userID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28620,8 +29395,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUser(ctx, userID, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -30336,6 +31111,13 @@ func ParseUnregisterInfrastructureResponse(rsp *http.Response) (*UnregisterInfra
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -30361,6 +31143,9 @@ func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureR
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -30390,6 +31175,29 @@ func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureR
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchInfrastructureResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchInfrastructureResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -30451,6 +31259,13 @@ func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructur
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30465,6 +31280,19 @@ func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructur
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateInfrastructureResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -30644,6 +31472,13 @@ func ParseDeleteInfrastructuresLocationResponse(rsp *http.Response) (*DeleteInfr
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -30669,6 +31504,9 @@ func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfras
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -30698,6 +31536,29 @@ func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfras
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchInfrastructuresLocationResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchInfrastructuresLocationResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -30759,6 +31620,13 @@ func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfr
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30773,6 +31641,19 @@ func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfr
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateInfrastructuresLocationResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -31129,6 +32010,13 @@ func ParseDeleteReportResponse(rsp *http.Response) (*DeleteReportResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -31154,6 +32042,9 @@ func ParseFetchReportResponse(rsp *http.Response) (*FetchReportResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -31183,6 +32074,29 @@ func ParseFetchReportResponse(rsp *http.Response) (*FetchReportResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchReportResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchReportResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -31244,6 +32158,13 @@ func ParseUpdateReportResponse(rsp *http.Response) (*UpdateReportResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31258,6 +32179,19 @@ func ParseUpdateReportResponse(rsp *http.Response) (*UpdateReportResponse, error
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateReportResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -31856,6 +32790,13 @@ func ParseDeleteTenantResponse(rsp *http.Response) (*DeleteTenantResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -31881,6 +32822,9 @@ func ParseFetchTenantResponse(rsp *http.Response) (*FetchTenantResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -31910,6 +32854,29 @@ func ParseFetchTenantResponse(rsp *http.Response) (*FetchTenantResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchTenantResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -31978,6 +32945,13 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31992,6 +32966,19 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -32102,6 +33089,13 @@ func ParseDisableCustomBrandingResponse(rsp *http.Response) (*DisableCustomBrand
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	}
 
@@ -32218,6 +33212,13 @@ func ParseEnableCustomBrandingResponse(rsp *http.Response) (*EnableCustomBrandin
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -32278,6 +33279,13 @@ func ParseModifyCustomBrandingResponse(rsp *http.Response) (*ModifyCustomBrandin
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
@@ -32421,6 +33429,13 @@ func ParseUploadTenantBrandLogoResponse(rsp *http.Response) (*UploadTenantBrandL
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32549,6 +33564,13 @@ func ParseUpdateTenantDefaultIdpIDResponse(rsp *http.Response) (*UpdateTenantDef
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
@@ -33186,6 +34208,9 @@ func ParseFetchTenantPricingSettingsResponse(rsp *http.Response) (*FetchTenantPr
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33214,6 +34239,29 @@ func ParseFetchTenantPricingSettingsResponse(rsp *http.Response) (*FetchTenantPr
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchTenantPricingSettingsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchTenantPricingSettingsResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -33275,6 +34323,13 @@ func ParseUpdateTenantPricingSettingsResponse(rsp *http.Response) (*UpdateTenant
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33289,6 +34344,19 @@ func ParseUpdateTenantPricingSettingsResponse(rsp *http.Response) (*UpdateTenant
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateTenantPricingSettingsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -33998,6 +35066,13 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	}
 
 	return response, nil
@@ -34023,6 +35098,9 @@ func ParseFetchUserResponse(rsp *http.Response) (*FetchUserResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -34052,6 +35130,29 @@ func ParseFetchUserResponse(rsp *http.Response) (*FetchUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers FetchUserResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers FetchUserResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -34113,6 +35214,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest RequestTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34127,6 +35235,19 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON415 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateUserResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

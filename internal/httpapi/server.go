@@ -92,8 +92,9 @@ func (s *Server) now() time.Time {
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
-		h := rt.handler
+	routes := s.routes()
+	for _, rt := range routes {
+		h := s.conditional(rt, routes)
 		if !rt.public {
 			if isWrite(rt.method) && !idempotencyExempt(rt.path) {
 				h = s.idempotent(h)

@@ -4892,34 +4892,6 @@ type UnregisterInfrastructureParams struct {
 	// Version The current version of the object.
 	Version ObjectVersion `form:"version" json:"version"`
 	Force   *bool         `form:"force,omitempty" json:"force,omitempty"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
-}
-
-// FetchInfrastructureParams defines parameters for FetchInfrastructure.
-type FetchInfrastructureParams struct {
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
-}
-
-// UpdateInfrastructureParams defines parameters for UpdateInfrastructure.
-type UpdateInfrastructureParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchInfrastructuresLocationsBatchParams defines parameters for FetchInfrastructuresLocationsBatch.
@@ -4932,68 +4904,12 @@ type FetchInfrastructuresLocationsBatchParams struct {
 type DeleteInfrastructuresLocationParams struct {
 	// Version The current version of the object.
 	Version ObjectVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
-}
-
-// FetchInfrastructuresLocationParams defines parameters for FetchInfrastructuresLocation.
-type FetchInfrastructuresLocationParams struct {
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
-}
-
-// UpdateInfrastructuresLocationParams defines parameters for UpdateInfrastructuresLocation.
-type UpdateInfrastructuresLocationParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DeleteReportParams defines parameters for DeleteReport.
 type DeleteReportParams struct {
 	// Version The current version of the report. Also accepted as a numeric string.
 	Version ReportVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
-}
-
-// FetchReportParams defines parameters for FetchReport.
-type FetchReportParams struct {
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
-}
-
-// UpdateReportParams defines parameters for UpdateReport.
-type UpdateReportParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SearchParams defines parameters for Search.
@@ -5116,15 +5032,6 @@ type DeleteTenantParams struct {
 	// DryRun A tenantd extension: check the change and answer what it would do
 	// (a tenantDryRun) without making it.
 	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchTenantParams defines parameters for FetchTenant.
@@ -5134,10 +5041,6 @@ type FetchTenantParams struct {
 
 	// AllowDeleted Include deleted objects.
 	AllowDeleted *AllowDeleted `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
-
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // UpdateTenantParams defines parameters for UpdateTenant.
@@ -5145,15 +5048,6 @@ type UpdateTenantParams struct {
 	// DryRun A tenantd extension: check the change and answer what it would do
 	// (a tenantDryRun) without making it.
 	DryRun *DryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchAvailableTenantApplicationsParams defines parameters for FetchAvailableTenantApplications.
@@ -5166,15 +5060,6 @@ type FetchAvailableTenantApplicationsParams struct {
 type DisableCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchCustomBrandingOptionsParams defines parameters for FetchCustomBrandingOptions.
@@ -5191,45 +5076,18 @@ type FetchCustomBrandingOptionsParamsEffective int
 type EnableCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ModifyCustomBrandingParams defines parameters for ModifyCustomBranding.
 type ModifyCustomBrandingParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UploadTenantBrandLogoParams defines parameters for UploadTenantBrandLogo.
 type UploadTenantBrandLogoParams struct {
 	// Version The current version of the tenant. Also accepted as a numeric string.
 	Version TenantVersion `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchTenantChildrenParams defines parameters for FetchTenantChildren.
@@ -5257,18 +5115,6 @@ type UpdateTenantDefaultIdpIDJSONBody struct {
 	ApplyToChildren bool `json:"apply_to_children"`
 	IdpID           UUID `json:"idp_id"`
 	Version         int  `json:"version"`
-}
-
-// UpdateTenantDefaultIdpIDParams defines parameters for UpdateTenantDefaultIdpID.
-type UpdateTenantDefaultIdpIDParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // PerformTenantEditionSwitchCheckParams defines parameters for PerformTenantEditionSwitchCheck.
@@ -5352,25 +5198,6 @@ type FetchOfferingItemsAvailableForTenantChildParamsKind string
 
 // FetchOfferingItemsAvailableForTenantChildParamsStatus defines parameters for FetchOfferingItemsAvailableForTenantChild.
 type FetchOfferingItemsAvailableForTenantChildParamsStatus int
-
-// FetchTenantPricingSettingsParams defines parameters for FetchTenantPricingSettings.
-type FetchTenantPricingSettingsParams struct {
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
-}
-
-// UpdateTenantPricingSettingsParams defines parameters for UpdateTenantPricingSettings.
-type UpdateTenantPricingSettingsParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
-}
 
 // RestoreDeletedTenantParams defines parameters for RestoreDeletedTenant.
 type RestoreDeletedTenantParams struct {
@@ -5491,37 +5318,12 @@ type CheckPassword200JSONResponseBody struct {
 type DeleteUserParams struct {
 	// Version The current version of the user.
 	Version int `form:"version" json:"version"`
-
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // FetchUserParams defines parameters for FetchUser.
 type FetchUserParams struct {
 	// AllowDeleted Include deleted users.
 	AllowDeleted *bool `form:"allow_deleted,omitempty" json:"allow_deleted,omitempty"`
-
-	// IfNoneMatch ETags the caller holds; when one of them (or "*") is the object's
-	// current ETag, the answer is 304 Not Modified without a body.
-	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
-}
-
-// UpdateUserParams defines parameters for UpdateUser.
-type UpdateUserParams struct {
-	// IfMatch The ETag of the object as last read ("<version>", quoted), or "*"
-	// for whatever version it has now: an alternative to the version of
-	// the body or of the query, which may then be left out (both given
-	// and different is a 400). A tag that is not the current version is
-	// a 412 PreconditionFailed whose context carries the current version.
-	// A brand, its logo and a tenant's default identity provider are
-	// written with the tenant's ETag.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ManageUserMFAStatusJSONBody defines parameters for ManageUserMFAStatus.
@@ -7033,7 +6835,7 @@ type ClientInterface interface {
 	// FetchInfrastructure Fetch an infrastructure
 	//
 	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructure(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructureWithBody Update an infrastructure
 	//
@@ -7042,7 +6844,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructure Update an infrastructure
 	//
@@ -7051,7 +6853,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructure(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchInfrastructuresLocationsBatch Fetch locations by id
 	//
@@ -7091,21 +6893,21 @@ type ClientInterface interface {
 	// FetchInfrastructuresLocation Fetch a location
 	//
 	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructuresLocationWithBody Rename a location
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInfrastructuresLocation Rename a location
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchLocationInfrastructures List the ids of the infrastructure at a location
 	//
@@ -7229,7 +7031,7 @@ type ClientInterface interface {
 	// tenant outside the caller's subtree is a 404).
 	//
 	// Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-	FetchReport(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchReport(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateReportWithBody Change a scheduled usage report
 	//
@@ -7244,7 +7046,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithBody(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateReportWithBody(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateReport Change a scheduled usage report
 	//
@@ -7259,7 +7061,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReport(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateReport(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchStoredReports List the stored reports of a usage report
 	//
@@ -7599,7 +7401,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantDefaultIdpID Set a tenant's default identity provider
 	//
@@ -7610,7 +7412,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PerformTenantEditionSwitchCheck Check an edition switch
 	//
@@ -7834,7 +7636,7 @@ type ClientInterface interface {
 	// month after creation, when tenantd switches them to production.
 	//
 	// Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-	FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantPricingSettingsWithBody Change a tenant's pricing settings
 	//
@@ -7851,7 +7653,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTenantPricingSettings Change a tenant's pricing settings
 	//
@@ -7868,7 +7670,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchRegistrationTokens1 List a tenant's registration tokens
 	//
@@ -8113,7 +7915,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBody(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUser Update a user
 	//
@@ -8127,7 +7929,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUser(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUser(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchUserAccessPolicies List a user's roles
 	//
@@ -9256,8 +9058,8 @@ func (c *Raw) UnregisterInfrastructure(ctx context.Context, infraID InfraID, par
 // FetchInfrastructure Fetch an infrastructure
 //
 // Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructureRequest(c.Server, infraID, params)
+func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructureRequest(c.Server, infraID)
 	if err != nil {
 		return nil, err
 	}
@@ -9275,8 +9077,8 @@ func (c *Raw) FetchInfrastructure(ctx context.Context, infraID InfraID, params *
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, params, contentType, body)
+func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequestWithBody(c.Server, infraID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9294,8 +9096,8 @@ func (c *Raw) UpdateInfrastructureWithBody(ctx context.Context, infraID InfraID,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, params, body)
+func (c *Raw) UpdateInfrastructure(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructureRequest(c.Server, infraID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9384,8 +9186,8 @@ func (c *Raw) DeleteInfrastructuresLocation(ctx context.Context, locationID Loca
 // FetchInfrastructuresLocation Fetch a location
 //
 // Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID, params)
+func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchInfrastructuresLocationRequest(c.Server, locationID)
 	if err != nil {
 		return nil, err
 	}
@@ -9401,8 +9203,8 @@ func (c *Raw) FetchInfrastructuresLocation(ctx context.Context, locationID Locat
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, params, contentType, body)
+func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequestWithBody(c.Server, locationID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9418,8 +9220,8 @@ func (c *Raw) UpdateInfrastructuresLocationWithBody(ctx context.Context, locatio
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, params, body)
+func (c *Raw) UpdateInfrastructuresLocation(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInfrastructuresLocationRequest(c.Server, locationID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9642,8 +9444,8 @@ func (c *Raw) DeleteReport(ctx context.Context, reportID ReportID, params *Delet
 // tenant outside the caller's subtree is a 404).
 //
 // Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchReportRequest(c.Server, reportID, params)
+func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchReportRequest(c.Server, reportID)
 	if err != nil {
 		return nil, err
 	}
@@ -9667,8 +9469,8 @@ func (c *Raw) FetchReport(ctx context.Context, reportID ReportID, params *FetchR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateReportRequestWithBody(c.Server, reportID, params, contentType, body)
+func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReportRequestWithBody(c.Server, reportID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9692,8 +9494,8 @@ func (c *Raw) UpdateReportWithBody(ctx context.Context, reportID ReportID, param
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *Raw) UpdateReport(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateReportRequest(c.Server, reportID, params, body)
+func (c *Raw) UpdateReport(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReportRequest(c.Server, reportID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10282,8 +10084,8 @@ func (c *Raw) FetchTenantChildren(ctx context.Context, tenantID TenantID, params
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantDefaultIdpIDRequestWithBody(c.Server, tenantID, params, contentType, body)
+func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequestWithBody(c.Server, tenantID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10303,8 +10105,8 @@ func (c *Raw) UpdateTenantDefaultIdpIDWithBody(ctx context.Context, tenantID Ten
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *Raw) UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantDefaultIdpIDRequest(c.Server, tenantID, params, body)
+func (c *Raw) UpdateTenantDefaultIdpID(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantDefaultIdpIDRequest(c.Server, tenantID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10677,8 +10479,8 @@ func (c *Raw) UpdateTenantOfferingItemsPrices(ctx context.Context, tenantID Tena
 // month after creation, when tenantd switches them to production.
 //
 // Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFetchTenantPricingSettingsRequest(c.Server, tenantID, params)
+func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchTenantPricingSettingsRequest(c.Server, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -10704,8 +10506,8 @@ func (c *Raw) FetchTenantPricingSettings(ctx context.Context, tenantID TenantID,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantPricingSettingsRequestWithBody(c.Server, tenantID, params, contentType, body)
+func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantPricingSettingsRequestWithBody(c.Server, tenantID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10731,8 +10533,8 @@ func (c *Raw) UpdateTenantPricingSettingsWithBody(ctx context.Context, tenantID 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *Raw) UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTenantPricingSettingsRequest(c.Server, tenantID, params, body)
+func (c *Raw) UpdateTenantPricingSettings(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTenantPricingSettingsRequest(c.Server, tenantID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11186,8 +10988,8 @@ func (c *Raw) FetchUser(ctx context.Context, userID UserID, params *FetchUserPar
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequestWithBody(c.Server, userID, params, contentType, body)
+func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, userID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11210,8 +11012,8 @@ func (c *Raw) UpdateUserWithBody(ctx context.Context, userID UserID, params *Upd
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *Raw) UpdateUser(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequest(c.Server, userID, params, body)
+func (c *Raw) UpdateUser(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, userID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12954,26 +12756,11 @@ func NewUnregisterInfrastructureRequest(server string, infraID InfraID, params *
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewFetchInfrastructureRequest constructs an http.Request for the FetchInfrastructure method
-func NewFetchInfrastructureRequest(server string, infraID InfraID, params *FetchInfrastructureParams) (*http.Request, error) {
+func NewFetchInfrastructureRequest(server string, infraID InfraID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13003,37 +12790,22 @@ func NewFetchInfrastructureRequest(server string, infraID InfraID, params *Fetch
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewUpdateInfrastructureRequest calls the generic UpdateInfrastructure builder with application/json body
-func NewUpdateInfrastructureRequest(server string, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
+func NewUpdateInfrastructureRequest(server string, infraID InfraID, body UpdateInfrastructureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructureRequestWithBody(server, infraID, params, "application/json", bodyReader)
+	return NewUpdateInfrastructureRequestWithBody(server, infraID, "application/json", bodyReader)
 }
 
 // NewUpdateInfrastructureRequestWithBody constructs an http.Request for the UpdateInfrastructure method, with any body, and a specified content type
-func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13064,21 +12836,6 @@ func NewUpdateInfrastructureRequestWithBody(server string, infraID InfraID, para
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -13227,26 +12984,11 @@ func NewDeleteInfrastructuresLocationRequest(server string, locationID LocationI
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewFetchInfrastructuresLocationRequest constructs an http.Request for the FetchInfrastructuresLocation method
-func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID, params *FetchInfrastructuresLocationParams) (*http.Request, error) {
+func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13276,37 +13018,22 @@ func NewFetchInfrastructuresLocationRequest(server string, locationID LocationID
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewUpdateInfrastructuresLocationRequest calls the generic UpdateInfrastructuresLocation builder with application/json body
-func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
+func NewUpdateInfrastructuresLocationRequest(server string, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, params, "application/json", bodyReader)
+	return NewUpdateInfrastructuresLocationRequestWithBody(server, locationID, "application/json", bodyReader)
 }
 
 // NewUpdateInfrastructuresLocationRequestWithBody constructs an http.Request for the UpdateInfrastructuresLocation method, with any body, and a specified content type
-func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID LocationID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13337,21 +13064,6 @@ func NewUpdateInfrastructuresLocationRequestWithBody(server string, locationID L
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -13612,26 +13324,11 @@ func NewDeleteReportRequest(server string, reportID ReportID, params *DeleteRepo
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewFetchReportRequest constructs an http.Request for the FetchReport method
-func NewFetchReportRequest(server string, reportID ReportID, params *FetchReportParams) (*http.Request, error) {
+func NewFetchReportRequest(server string, reportID ReportID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13661,37 +13358,22 @@ func NewFetchReportRequest(server string, reportID ReportID, params *FetchReport
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewUpdateReportRequest calls the generic UpdateReport builder with application/json body
-func NewUpdateReportRequest(server string, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody) (*http.Request, error) {
+func NewUpdateReportRequest(server string, reportID ReportID, body UpdateReportJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateReportRequestWithBody(server, reportID, params, "application/json", bodyReader)
+	return NewUpdateReportRequestWithBody(server, reportID, "application/json", bodyReader)
 }
 
 // NewUpdateReportRequestWithBody constructs an http.Request for the UpdateReport method, with any body, and a specified content type
-func NewUpdateReportRequestWithBody(server string, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateReportRequestWithBody(server string, reportID ReportID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13722,21 +13404,6 @@ func NewUpdateReportRequestWithBody(server string, reportID ReportID, params *Up
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -14504,21 +14171,6 @@ func NewDeleteTenantRequest(server string, tenantID TenantID, params *DeleteTena
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -14590,21 +14242,6 @@ func NewFetchTenantRequest(server string, tenantID TenantID, params *FetchTenant
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -14680,21 +14317,6 @@ func NewUpdateTenantRequestWithBody(server string, tenantID TenantID, params *Up
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -14812,21 +14434,6 @@ func NewDisableCustomBrandingRequest(server string, tenantID TenantID, params *D
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -14947,21 +14554,6 @@ func NewEnableCustomBrandingRequest(server string, tenantID TenantID, params *En
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -15031,21 +14623,6 @@ func NewModifyCustomBrandingRequestWithBody(server string, tenantID TenantID, pa
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -15140,21 +14717,6 @@ func NewUploadTenantBrandLogoRequestWithBody(server string, tenantID TenantID, p
 
 	req.Header.Add("Content-Type", contentType)
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -15244,18 +14806,18 @@ func NewFetchTenantChildrenRequest(server string, tenantID TenantID, params *Fet
 }
 
 // NewUpdateTenantDefaultIdpIDRequest calls the generic UpdateTenantDefaultIdpID builder with application/json body
-func NewUpdateTenantDefaultIdpIDRequest(server string, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody) (*http.Request, error) {
+func NewUpdateTenantDefaultIdpIDRequest(server string, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTenantDefaultIdpIDRequestWithBody(server, tenantID, params, "application/json", bodyReader)
+	return NewUpdateTenantDefaultIdpIDRequestWithBody(server, tenantID, "application/json", bodyReader)
 }
 
 // NewUpdateTenantDefaultIdpIDRequestWithBody constructs an http.Request for the UpdateTenantDefaultIdpID method, with any body, and a specified content type
-func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15286,21 +14848,6 @@ func NewUpdateTenantDefaultIdpIDRequestWithBody(server string, tenantID TenantID
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -15963,7 +15510,7 @@ func NewUpdateTenantOfferingItemsPricesRequestWithBody(server string, tenantID T
 }
 
 // NewFetchTenantPricingSettingsRequest constructs an http.Request for the FetchTenantPricingSettings method
-func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID, params *FetchTenantPricingSettingsParams) (*http.Request, error) {
+func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15993,37 +15540,22 @@ func NewFetchTenantPricingSettingsRequest(server string, tenantID TenantID, para
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewUpdateTenantPricingSettingsRequest calls the generic UpdateTenantPricingSettings builder with application/json body
-func NewUpdateTenantPricingSettingsRequest(server string, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody) (*http.Request, error) {
+func NewUpdateTenantPricingSettingsRequest(server string, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTenantPricingSettingsRequestWithBody(server, tenantID, params, "application/json", bodyReader)
+	return NewUpdateTenantPricingSettingsRequestWithBody(server, tenantID, "application/json", bodyReader)
 }
 
 // NewUpdateTenantPricingSettingsRequestWithBody constructs an http.Request for the UpdateTenantPricingSettings method, with any body, and a specified content type
-func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID TenantID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16054,21 +15586,6 @@ func NewUpdateTenantPricingSettingsRequestWithBody(server string, tenantID Tenan
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -16957,21 +16474,6 @@ func NewDeleteUserRequest(server string, userID UserID, params *DeleteUserParams
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -17033,37 +16535,22 @@ func NewFetchUserRequest(server string, userID UserID, params *FetchUserParams) 
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.IfNoneMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-None-Match", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
-func NewUpdateUserRequest(server string, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody) (*http.Request, error) {
+func NewUpdateUserRequest(server string, userID UserID, body UpdateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateUserRequestWithBody(server, userID, params, "application/json", bodyReader)
+	return NewUpdateUserRequestWithBody(server, userID, "application/json", bodyReader)
 }
 
 // NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
-func NewUpdateUserRequestWithBody(server string, userID UserID, params *UpdateUserParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateUserRequestWithBody(server string, userID UserID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17094,21 +16581,6 @@ func NewUpdateUserRequestWithBody(server string, userID UserID, params *UpdateUs
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IfMatch != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -18095,7 +17567,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
+	FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error)
 
 	// UpdateInfrastructureWithBodyWithResponse Update an infrastructure
 	//
@@ -18104,7 +17576,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+	UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
 
 	// UpdateInfrastructureWithResponse Update an infrastructure
 	//
@@ -18113,7 +17585,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
+	UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error)
 
 	// FetchInfrastructuresLocationsBatchWithResponse Fetch locations by id
 	//
@@ -18159,21 +17631,21 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
+	FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error)
 
 	// UpdateInfrastructuresLocationWithBodyWithResponse Rename a location
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+	UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
 
 	// UpdateInfrastructuresLocationWithResponse Rename a location
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
+	UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error)
 
 	// FetchLocationInfrastructuresWithResponse List the ids of the infrastructure at a location
 	//
@@ -18309,7 +17781,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-	FetchReportWithResponse(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*FetchReportResponse, error)
+	FetchReportWithResponse(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*FetchReportResponse, error)
 
 	// UpdateReportWithBodyWithResponse Change a scheduled usage report
 	//
@@ -18324,7 +17796,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
+	UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
 
 	// UpdateReportWithResponse Change a scheduled usage report
 	//
@@ -18339,7 +17811,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-	UpdateReportWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
+	UpdateReportWithResponse(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error)
 
 	// FetchStoredReportsWithResponse List the stored reports of a usage report
 	//
@@ -18709,7 +18181,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+	UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
 
 	// UpdateTenantDefaultIdpIDWithResponse Set a tenant's default identity provider
 	//
@@ -18720,7 +18192,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-	UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
+	UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error)
 
 	// PerformTenantEditionSwitchCheckWithResponse Check an edition switch
 	//
@@ -18958,7 +18430,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-	FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error)
+	FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error)
 
 	// UpdateTenantPricingSettingsWithBodyWithResponse Change a tenant's pricing settings
 	//
@@ -18975,7 +18447,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
+	UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
 
 	// UpdateTenantPricingSettingsWithResponse Change a tenant's pricing settings
 	//
@@ -18992,7 +18464,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-	UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
+	UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error)
 
 	// FetchRegistrationTokens1WithResponse List a tenant's registration tokens
 	//
@@ -19259,7 +18731,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// UpdateUserWithResponse Update a user
 	//
@@ -19273,7 +18745,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithResponse(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// FetchUserAccessPoliciesWithResponse List a user's roles
 	//
@@ -27701,8 +27173,8 @@ func (c *ClientWithResponses) UnregisterInfrastructureWithResponse(ctx context.C
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /infra/{infra_id} (the `FetchInfrastructure` operationId).
-func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *FetchInfrastructureParams, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
-	rsp, err := c.FetchInfrastructure(ctx, infraID, params, reqEditors...)
+func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Context, infraID InfraID, reqEditors ...RequestEditorFn) (*FetchInfrastructureResponse, error) {
+	rsp, err := c.FetchInfrastructure(ctx, infraID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27716,8 +27188,8 @@ func (c *ClientWithResponses) FetchInfrastructureWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx context.Context, infraID InfraID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructureWithBody(ctx, infraID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27731,8 +27203,8 @@ func (c *ClientWithResponses) UpdateInfrastructureWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /infra/{infra_id} (the `UpdateInfrastructure` operationId).
-func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, params *UpdateInfrastructureParams, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
-	rsp, err := c.UpdateInfrastructure(ctx, infraID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructureWithResponse(ctx context.Context, infraID InfraID, body UpdateInfrastructureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructureResponse, error) {
+	rsp, err := c.UpdateInfrastructure(ctx, infraID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27807,8 +27279,8 @@ func (c *ClientWithResponses) DeleteInfrastructuresLocationWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /locations/{location_id} (the `FetchInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *FetchInfrastructuresLocationParams, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
-	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, params, reqEditors...)
+func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, reqEditors ...RequestEditorFn) (*FetchInfrastructuresLocationResponse, error) {
+	rsp, err := c.FetchInfrastructuresLocation(ctx, locationID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27820,8 +27292,8 @@ func (c *ClientWithResponses) FetchInfrastructuresLocationWithResponse(ctx conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(ctx context.Context, locationID LocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocationWithBody(ctx, locationID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27833,8 +27305,8 @@ func (c *ClientWithResponses) UpdateInfrastructuresLocationWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /locations/{location_id} (the `UpdateInfrastructuresLocation` operationId).
-func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, params *UpdateInfrastructuresLocationParams, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
-	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInfrastructuresLocationWithResponse(ctx context.Context, locationID LocationID, body UpdateInfrastructuresLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInfrastructuresLocationResponse, error) {
+	rsp, err := c.UpdateInfrastructuresLocation(ctx, locationID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28029,8 +27501,8 @@ func (c *ClientWithResponses) DeleteReportWithResponse(ctx context.Context, repo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /reports/{report_id} (the `FetchReport` operationId).
-func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, reportID ReportID, params *FetchReportParams, reqEditors ...RequestEditorFn) (*FetchReportResponse, error) {
-	rsp, err := c.FetchReport(ctx, reportID, params, reqEditors...)
+func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, reportID ReportID, reqEditors ...RequestEditorFn) (*FetchReportResponse, error) {
+	rsp, err := c.FetchReport(ctx, reportID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28050,8 +27522,8 @@ func (c *ClientWithResponses) FetchReportWithResponse(ctx context.Context, repor
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
-	rsp, err := c.UpdateReportWithBody(ctx, reportID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Context, reportID ReportID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
+	rsp, err := c.UpdateReportWithBody(ctx, reportID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28071,8 +27543,8 @@ func (c *ClientWithResponses) UpdateReportWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /reports/{report_id} (the `UpdateReport` operationId).
-func (c *ClientWithResponses) UpdateReportWithResponse(ctx context.Context, reportID ReportID, params *UpdateReportParams, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
-	rsp, err := c.UpdateReport(ctx, reportID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateReportWithResponse(ctx context.Context, reportID ReportID, body UpdateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReportResponse, error) {
+	rsp, err := c.UpdateReport(ctx, reportID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28591,8 +28063,8 @@ func (c *ClientWithResponses) FetchTenantChildrenWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
-	rsp, err := c.UpdateTenantDefaultIdpIDWithBody(ctx, tenantID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpIDWithBody(ctx, tenantID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28608,8 +28080,8 @@ func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithBodyWithResponse(ctx c
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/default_idp (the `UpdateTenantDefaultIdpID` operationId).
-func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantDefaultIdpIDParams, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
-	rsp, err := c.UpdateTenantDefaultIdpID(ctx, tenantID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantDefaultIdpIDWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantDefaultIdpIDJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantDefaultIdpIDResponse, error) {
+	rsp, err := c.UpdateTenantDefaultIdpID(ctx, tenantID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28936,8 +28408,8 @@ func (c *ClientWithResponses) UpdateTenantOfferingItemsPricesWithResponse(ctx co
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /tenants/{tenant_id}/pricing (the `FetchTenantPricingSettings` operationId).
-func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *FetchTenantPricingSettingsParams, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error) {
-	rsp, err := c.FetchTenantPricingSettings(ctx, tenantID, params, reqEditors...)
+func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, reqEditors ...RequestEditorFn) (*FetchTenantPricingSettingsResponse, error) {
+	rsp, err := c.FetchTenantPricingSettings(ctx, tenantID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28959,8 +28431,8 @@ func (c *ClientWithResponses) FetchTenantPricingSettingsWithResponse(ctx context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
-	rsp, err := c.UpdateTenantPricingSettingsWithBody(ctx, tenantID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ctx context.Context, tenantID TenantID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
+	rsp, err := c.UpdateTenantPricingSettingsWithBody(ctx, tenantID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28982,8 +28454,8 @@ func (c *ClientWithResponses) UpdateTenantPricingSettingsWithBodyWithResponse(ct
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tenants/{tenant_id}/pricing (the `UpdateTenantPricingSettings` operationId).
-func (c *ClientWithResponses) UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, params *UpdateTenantPricingSettingsParams, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
-	rsp, err := c.UpdateTenantPricingSettings(ctx, tenantID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTenantPricingSettingsWithResponse(ctx context.Context, tenantID TenantID, body UpdateTenantPricingSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTenantPricingSettingsResponse, error) {
+	rsp, err := c.UpdateTenantPricingSettings(ctx, tenantID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -29375,8 +28847,8 @@ func (c *ClientWithResponses) FetchUserWithResponse(ctx context.Context, userID 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUserWithBody(ctx, userID, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, userID UserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, userID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -29395,8 +28867,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, userID UserID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUser(ctx, userID, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, userID UserID, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, userID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

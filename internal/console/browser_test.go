@@ -142,6 +142,7 @@ func TestBrowser(t *testing.T) {
 	target := e.createTenant(partner.ID, "Zephyr Target Works", "customer")
 	cadminID := e.createAdmin(target.ID, "cadmin", "a long password", "company_admin")
 	t.Logf("seeded 2,000 customers in %v", time.Since(seedStart).Round(time.Millisecond))
+	backup, item := e.protectPerWorkload(partner.ID, target.ID)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.WindowSize(1280, 1000))
@@ -186,6 +187,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the API says the customer is not active again")
 	}
 
+	// The item over its quota is marked.
+	p.run("over-quota", waitText(`#items tr[data-item="`+item+`"]`, "3 of 2"), waitText(`#items tr[data-item="`+item+`"]`, "Over quota"))
+
 	// Changed by someone else: the page says so.
 	current := e.tenant(target.ID)
 	e.root("PUT", "/tenants/"+target.ID, map[string]any{"name": "Zephyr Target Works Ltd", "version": current.Version}, 200, nil)
@@ -201,6 +205,22 @@ func TestBrowser(t *testing.T) {
 	e.root("GET", "/tenants/"+target.ID+"/pricing", nil, 200, &pricing)
 	if pricing.Mode != "production" {
 		t.Fatalf("the API says the pricing mode is %q", pricing.Mode)
+	}
+
+	// An edition switch, with the check's warnings first.
+	p.run("edition-warnings", chromedp.SetValue(chromedp.ID("edition"), backup+"/pck_per_gigabyte"),
+		chromedp.Click(chromedp.CSS(`#edition-form button`)), waitText("#confirm-title", "pck_per_gigabyte"), waitText("#edition-warnings", "Billing changes"))
+	p.run("edition-switched", chromedp.Click(chromedp.ID("confirm-ok")), waitText("#status", "now uses pck_per_gigabyte"))
+	var items struct {
+		Items []struct {
+			Edition string `json:"edition"`
+		} `json:"items"`
+	}
+	e.root("GET", "/tenants/"+target.ID+"/offering_items?edition=*&status=1", nil, 200, &items)
+	for _, it := range items.Items {
+		if it.Edition == "pck_per_workload" {
+			t.Fatal("the API says items per workload are still on")
+		}
 	}
 
 	// Buyer, then the upsell prompt in the partner's colours.

@@ -152,3 +152,45 @@ func (e *env) tryRoot(method, path string, body any, status int) error {
 	}
 	return nil
 }
+
+// protectPerWorkload gives the partner Cyber Protection in both
+// pay-as-you-go editions and the customer its per-workload items, with a
+// quota of 2 on one item and a usage of 3: it returns the service's id and
+// that item's name.
+func (e *env) protectPerWorkload(partnerID, customerID string) (app, item string) {
+	e.t.Helper()
+	var apps struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"items"`
+	}
+	e.root("GET", "/applications", nil, 200, &apps)
+	for _, a := range apps.Items {
+		if a.Type == "backup" {
+			app = a.ID
+		}
+	}
+	var available struct {
+		Items []map[string]any `json:"items"`
+	}
+	e.root("GET", "/tenants/"+e.api.RootID+"/offering_items/available_for_child?kind=partner&edition=*", nil, 200, &available)
+	var forPartner []map[string]any
+	for _, it := range available.Items {
+		if ed, _ := it["edition"].(string); it["application_id"] == app && (ed == "" || ed == "pck_per_workload" || ed == "pck_per_gigabyte") {
+			forPartner = append(forPartner, it)
+		}
+	}
+	e.root("PUT", "/tenants/"+partnerID+"/offering_items", map[string]any{"offering_items": forPartner}, 200, nil)
+	available.Items = nil
+	e.root("GET", "/tenants/"+partnerID+"/offering_items/available_for_child?kind=customer&edition=pck_per_workload", nil, 200, &available)
+	for _, it := range available.Items {
+		if ed, _ := it["edition"].(string); item == "" && ed == "pck_per_workload" && it["type"] != "feature" && it["application_id"] == app {
+			item, _ = it["name"].(string)
+			it["quota"] = map[string]any{"value": 2, "overage": 0, "version": 0}
+		}
+	}
+	e.root("PUT", "/tenants/"+customerID+"/offering_items", map[string]any{"offering_items": available.Items}, 200, nil)
+	e.root("PUT", "/tenants/usages", map[string]any{"items": []any{map[string]any{"tenant_id": customerID, "offering_item": item, "usage_value": 3}}}, 200, nil)
+	return app, item
+}

@@ -474,7 +474,7 @@
     } catch (err) { section.append(el('p', { class: 'error', text: err.message })); }
   }
 
-  function fmt(v, unit) { return v === null || v === undefined ? 'unlimited' : v + (unit && unit !== 'quantity' ? ' ' + unit : ''); }
+  function fmt(v, unit) { return v === null || v === undefined ? 'unlimited' : v + (unit && unit !== 'quantity' && unit !== 'n/a' ? ' ' + unit : ''); }
 
   async function renderItems(section, actions, t) {
     try {
@@ -483,8 +483,7 @@
         api('GET', 'tenants/' + q(t.id) + '/usages'), appNames()]);
       const used = {};
       for (const u of usages.items || []) {
-        const name = u.offering_item || u.name;
-        if (name) used[u.application_id + '/' + name] = u.value;
+        if (u.name) used[u.application_id + '/' + u.name] = u.value;
       }
       const all = items.items || [];
       const on = all.filter((i) => i.status === 1);
@@ -506,7 +505,13 @@
       section.append(on.length ? el('div', { class: 'table-wrap' }, el('table', { id: 'items' },
         el('thead', null, el('tr', null, ...['Item', 'Service', 'Edition', 'Usage'].map((h) => el('th', { scope: 'col', text: h })))), body))
         : el('p', { class: 'muted', text: 'No offering items are on.' }));
-      if (t.id !== me.tenant_id) editionSwitch(actions, t, all, names);
+      if (t.id !== me.tenant_id && t.parent_id && t.kind !== 'unit') {
+        // The editions the tenant may switch to: those its parent offers.
+        const offered = await api('GET', 'tenants/' + q(t.parent_id) + '/offering_items/available_for_child?kind=' + q(t.kind) + '&edition=*')
+          .catch(() => ({ items: all }));
+        const inUse = new Set(on.filter((i) => i.edition).map((i) => i.application_id));
+        editionSwitch(actions, t, (offered.items || []).filter((i) => inUse.has(i.application_id)), names);
+      }
     } catch (err) { section.append(el('p', { class: 'error', text: err.message })); }
   }
 

@@ -32,7 +32,7 @@ generate:
 # `make test`) and prints the executions of each; TENANTD_FUZZ_STORES=sqlite,postgres
 # fuzzes on both stores at once.
 FUZZTIME ?= 30s
-FUZZ_PACKAGES ?= ./internal/httpapi
+FUZZ_PACKAGES ?= ./internal/auth ./internal/httpapi
 fuzz:
 	@set -e; mkdir -p bin; : > bin/fuzz.log; \
 	for pkg in $(FUZZ_PACKAGES); do \

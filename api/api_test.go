@@ -26,6 +26,8 @@ var contract = []api.Operation{
 	{Method: "POST", Path: "/clients"},
 	{Method: "DELETE", Path: "/clients/{client_id}"},
 	{Method: "GET", Path: "/clients/{client_id}"},
+	{Method: "POST", Path: "/dev/clock"},
+	{Method: "POST", Path: "/dev/reset"},
 	{Method: "PUT", Path: "/clients/{client_id}"},
 	{Method: "POST", Path: "/idp/introspect_token"},
 	{Method: "GET", Path: "/idp/keys"},

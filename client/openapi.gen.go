@@ -2723,6 +2723,23 @@ type Currency string
 // CustomerType defines model for customerType.
 type CustomerType string
 
+// DevClock defines model for devClock.
+type DevClock struct {
+	// Now The clock's current time.
+	Now time.Time `json:"now"`
+}
+
+// DevClockRequest One of advance and set; neither reads the clock.
+type DevClockRequest struct {
+	// Advance How far to move the clock forward, a Go duration such as 744h, 90m or 1h30m.
+	//
+	// Example: 744h
+	Advance *string `json:"advance,omitempty"`
+
+	// Set The time to move the clock to, not before its current time.
+	Set *time.Time `json:"set,omitempty"`
+}
+
 // DeviceAuthorizationApprovalRequest defines model for deviceAuthorizationApprovalRequest.
 type DeviceAuthorizationApprovalRequest struct {
 	// Code The user code the device shows.
@@ -5349,6 +5366,9 @@ type CreateClientJSONRequestBody = ClientPost
 // UpdateClientJSONRequestBody defines body for UpdateClient for application/json ContentType.
 type UpdateClientJSONRequestBody = ClientPut
 
+// MoveDevClockJSONRequestBody defines body for MoveDevClock for application/json ContentType.
+type MoveDevClockJSONRequestBody = DevClockRequest
+
 // RequestDeviceAuthorizationFormdataRequestBody defines body for RequestDeviceAuthorization for application/x-www-form-urlencoded ContentType.
 type RequestDeviceAuthorizationFormdataRequestBody RequestDeviceAuthorizationFormdataBody
 
@@ -6441,6 +6461,61 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /clients/{client_id} (the `UpdateClient` operationId).
 	UpdateClient(ctx context.Context, clientID ClientID, body UpdateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveDevClockWithBody Move the clock of tenantd dev forward
+	//
+	// A tenantd extension that exists only under `tenantd dev`, a
+	// throw-away server for development and tests; `tenantd serve` answers
+	// 404. Only an API client of the root tenant may call it (403
+	// otherwise).
+	//
+	// Moves the store's clock forward, by `advance` (a duration such as
+	// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+	// current time), never back. Before answering, it does the background
+	// work that became due: tenants whose trial ended switch to
+	// production, scheduled reports run, deleted tenants past retention
+	// and audit events past their retention are purged. An empty body
+	// reads the clock. Tokens are issued and checked on the real time, so
+	// a token stays valid when the clock moves.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+	MoveDevClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveDevClock Move the clock of tenantd dev forward
+	//
+	// A tenantd extension that exists only under `tenantd dev`, a
+	// throw-away server for development and tests; `tenantd serve` answers
+	// 404. Only an API client of the root tenant may call it (403
+	// otherwise).
+	//
+	// Moves the store's clock forward, by `advance` (a duration such as
+	// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+	// current time), never back. Before answering, it does the background
+	// work that became due: tenants whose trial ended switch to
+	// production, scheduled reports run, deleted tenants past retention
+	// and audit events past their retention are purged. An empty body
+	// reads the clock. Tokens are issued and checked on the real time, so
+	// a token stays valid when the clock moves.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+	MoveDevClock(ctx context.Context, body MoveDevClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetDevStore Return the store of tenantd dev to its fixture
+	//
+	// A tenantd extension that exists only under `tenantd dev`; `tenantd
+	// serve` answers 404. Only an API client of the root tenant may call
+	// it (403 otherwise).
+	//
+	// Returns the store to the fixture tenantd dev seeded at its start
+	// (the same ids, API client secrets and user passwords) and the clock
+	// to the real time.
+	//
+	// Corresponds with POST /dev/reset (the `ResetDevStore` operationId).
+	ResetDevStore(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEvents Read the audit trail
 	//
@@ -8425,6 +8500,91 @@ func (c *Raw) UpdateClientWithBody(ctx context.Context, clientID ClientID, conte
 // Corresponds with PUT /clients/{client_id} (the `UpdateClient` operationId).
 func (c *Raw) UpdateClient(ctx context.Context, clientID ClientID, body UpdateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateClientRequest(c.Server, clientID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveDevClockWithBody Move the clock of tenantd dev forward
+//
+// A tenantd extension that exists only under `tenantd dev`, a
+// throw-away server for development and tests; `tenantd serve` answers
+// 404. Only an API client of the root tenant may call it (403
+// otherwise).
+//
+// Moves the store's clock forward, by `advance` (a duration such as
+// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+// current time), never back. Before answering, it does the background
+// work that became due: tenants whose trial ended switch to
+// production, scheduled reports run, deleted tenants past retention
+// and audit events past their retention are purged. An empty body
+// reads the clock. Tokens are issued and checked on the real time, so
+// a token stays valid when the clock moves.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+func (c *Raw) MoveDevClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveDevClockRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveDevClock Move the clock of tenantd dev forward
+//
+// A tenantd extension that exists only under `tenantd dev`, a
+// throw-away server for development and tests; `tenantd serve` answers
+// 404. Only an API client of the root tenant may call it (403
+// otherwise).
+//
+// Moves the store's clock forward, by `advance` (a duration such as
+// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+// current time), never back. Before answering, it does the background
+// work that became due: tenants whose trial ended switch to
+// production, scheduled reports run, deleted tenants past retention
+// and audit events past their retention are purged. An empty body
+// reads the clock. Tokens are issued and checked on the real time, so
+// a token stays valid when the clock moves.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+func (c *Raw) MoveDevClock(ctx context.Context, body MoveDevClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveDevClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetDevStore Return the store of tenantd dev to its fixture
+//
+// A tenantd extension that exists only under `tenantd dev`; `tenantd
+// serve` answers 404. Only an API client of the root tenant may call
+// it (403 otherwise).
+//
+// Returns the store to the fixture tenantd dev seeded at its start
+// (the same ids, API client secrets and user passwords) and the clock
+// to the real time.
+//
+// Corresponds with POST /dev/reset (the `ResetDevStore` operationId).
+func (c *Raw) ResetDevStore(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetDevStoreRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -11987,6 +12147,73 @@ func NewUpdateClientRequestWithBody(server string, clientID ClientID, contentTyp
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewMoveDevClockRequest calls the generic MoveDevClock builder with application/json body
+func NewMoveDevClockRequest(server string, body MoveDevClockJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMoveDevClockRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewMoveDevClockRequestWithBody constructs an http.Request for the MoveDevClock method, with any body, and a specified content type
+func NewMoveDevClockRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/dev/clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetDevStoreRequest constructs an http.Request for the ResetDevStore method
+func NewResetDevStoreRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/dev/reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -17158,6 +17385,63 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /clients/{client_id} (the `UpdateClient` operationId).
 	UpdateClientWithResponse(ctx context.Context, clientID ClientID, body UpdateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClientResponse, error)
 
+	// MoveDevClockWithBodyWithResponse Move the clock of tenantd dev forward
+	//
+	// A tenantd extension that exists only under `tenantd dev`, a
+	// throw-away server for development and tests; `tenantd serve` answers
+	// 404. Only an API client of the root tenant may call it (403
+	// otherwise).
+	//
+	// Moves the store's clock forward, by `advance` (a duration such as
+	// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+	// current time), never back. Before answering, it does the background
+	// work that became due: tenants whose trial ended switch to
+	// production, scheduled reports run, deleted tenants past retention
+	// and audit events past their retention are purged. An empty body
+	// reads the clock. Tokens are issued and checked on the real time, so
+	// a token stays valid when the clock moves.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+	MoveDevClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveDevClockResponse, error)
+
+	// MoveDevClockWithResponse Move the clock of tenantd dev forward
+	//
+	// A tenantd extension that exists only under `tenantd dev`, a
+	// throw-away server for development and tests; `tenantd serve` answers
+	// 404. Only an API client of the root tenant may call it (403
+	// otherwise).
+	//
+	// Moves the store's clock forward, by `advance` (a duration such as
+	// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+	// current time), never back. Before answering, it does the background
+	// work that became due: tenants whose trial ended switch to
+	// production, scheduled reports run, deleted tenants past retention
+	// and audit events past their retention are purged. An empty body
+	// reads the clock. Tokens are issued and checked on the real time, so
+	// a token stays valid when the clock moves.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+	MoveDevClockWithResponse(ctx context.Context, body MoveDevClockJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveDevClockResponse, error)
+
+	// ResetDevStoreWithResponse Return the store of tenantd dev to its fixture
+	//
+	// A tenantd extension that exists only under `tenantd dev`; `tenantd
+	// serve` answers 404. Only an API client of the root tenant may call
+	// it (403 otherwise).
+	//
+	// Returns the store to the fixture tenantd dev seeded at its start
+	// (the same ids, API client secrets and user passwords) and the clock
+	// to the real time.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /dev/reset (the `ResetDevStore` operationId).
+	ResetDevStoreWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetDevStoreResponse, error)
+
 	// ListEventsWithResponse Read the audit trail
 	//
 	// The changes made in the subtree of the caller's tenant, oldest first:
@@ -19924,6 +20208,137 @@ func (r UpdateClientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MoveDevClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DevClock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MoveDevClockResponse) GetJSON200() *DevClock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MoveDevClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MoveDevClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MoveDevClockResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MoveDevClockResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r MoveDevClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MoveDevClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MoveDevClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MoveDevClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResetDevStoreResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DevClock
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetDevStoreResponse) GetJSON200() *DevClock {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetDevStoreResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetDevStoreResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResetDevStoreResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetDevStoreResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetDevStoreResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetDevStoreResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetDevStoreResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26626,6 +27041,81 @@ func (c *ClientWithResponses) UpdateClientWithResponse(ctx context.Context, clie
 	return ParseUpdateClientResponse(rsp)
 }
 
+// MoveDevClockWithBodyWithResponse Move the clock of tenantd dev forward
+//
+// A tenantd extension that exists only under `tenantd dev`, a
+// throw-away server for development and tests; `tenantd serve` answers
+// 404. Only an API client of the root tenant may call it (403
+// otherwise).
+//
+// Moves the store's clock forward, by `advance` (a duration such as
+// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+// current time), never back. Before answering, it does the background
+// work that became due: tenants whose trial ended switch to
+// production, scheduled reports run, deleted tenants past retention
+// and audit events past their retention are purged. An empty body
+// reads the clock. Tokens are issued and checked on the real time, so
+// a token stays valid when the clock moves.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+func (c *ClientWithResponses) MoveDevClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveDevClockResponse, error) {
+	rsp, err := c.MoveDevClockWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveDevClockResponse(rsp)
+}
+
+// MoveDevClockWithResponse Move the clock of tenantd dev forward
+//
+// A tenantd extension that exists only under `tenantd dev`, a
+// throw-away server for development and tests; `tenantd serve` answers
+// 404. Only an API client of the root tenant may call it (403
+// otherwise).
+//
+// Moves the store's clock forward, by `advance` (a duration such as
+// 744h or 90m) or to `set` (an RFC 3339 time not before the clock's
+// current time), never back. Before answering, it does the background
+// work that became due: tenants whose trial ended switch to
+// production, scheduled reports run, deleted tenants past retention
+// and audit events past their retention are purged. An empty body
+// reads the clock. Tokens are issued and checked on the real time, so
+// a token stays valid when the clock moves.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /dev/clock (the `MoveDevClock` operationId).
+func (c *ClientWithResponses) MoveDevClockWithResponse(ctx context.Context, body MoveDevClockJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveDevClockResponse, error) {
+	rsp, err := c.MoveDevClock(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveDevClockResponse(rsp)
+}
+
+// ResetDevStoreWithResponse Return the store of tenantd dev to its fixture
+//
+// A tenantd extension that exists only under `tenantd dev`; `tenantd
+// serve` answers 404. Only an API client of the root tenant may call
+// it (403 otherwise).
+//
+// Returns the store to the fixture tenantd dev seeded at its start
+// (the same ids, API client secrets and user passwords) and the clock
+// to the real time.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /dev/reset (the `ResetDevStore` operationId).
+func (c *ClientWithResponses) ResetDevStoreWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetDevStoreResponse, error) {
+	rsp, err := c.ResetDevStore(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetDevStoreResponse(rsp)
+}
+
 // ListEventsWithResponse Read the audit trail
 //
 // The changes made in the subtree of the caller's tenant, oldest first:
@@ -29883,6 +30373,107 @@ func ParseUpdateClientResponse(rsp *http.Response) (*UpdateClientResponse, error
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMoveDevClockResponse parses an HTTP response from a MoveDevClockWithResponse call
+func ParseMoveDevClockResponse(rsp *http.Response) (*MoveDevClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MoveDevClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DevClock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResetDevStoreResponse parses an HTTP response from a ResetDevStoreWithResponse call
+func ParseResetDevStoreResponse(rsp *http.Response) (*ResetDevStoreResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetDevStoreResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DevClock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 

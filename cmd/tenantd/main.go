@@ -2,6 +2,7 @@
 // command line client:
 //
 //	tenantd serve      run the API server
+//	tenantd dev        run a throw-away server with a fixture and a movable clock
 //	tenantd migrate    apply the store's schema migrations
 //	tenantd bootstrap  create a root API client and print its credentials
 //	tenantd issuer     show or change the token issuer the store's instances share

@@ -116,6 +116,7 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		a.newServeCmd(),
+		a.newDevCmd(),
 		a.newMigrateCmd(),
 		a.newBootstrapCmd(),
 		a.newIssuerCmd(),

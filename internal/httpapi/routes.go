@@ -17,7 +17,7 @@ const BasePath = "/api/2"
 // routes is the whole API surface.
 func (s *Server) routes() []route {
 	const b = BasePath
-	return []route{
+	rs := []route{
 		{"GET", "/healthz", s.handleHealth, true},
 		{"GET", "/readyz", s.handleReady, true},
 		{"GET", "/.well-known/openid-configuration", s.handleDiscovery, true},
@@ -135,9 +135,11 @@ func (s *Server) routes() []route {
 		{"POST", b + "/users/{user_id}/send-activation-email", s.handleSendActivation, false},
 		{"GET", b + "/users/{user_id}/upsell", s.handleUpsell, false},
 	}
+	return append(rs, s.devRoutes()...)
 }
 
-// Routes returns every method and path the server answers.
+// Routes returns every method and path the server answers (the /dev
+// routes only when Dev is set).
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.routes() {

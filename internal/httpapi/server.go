@@ -77,6 +77,9 @@ type Server struct {
 	// Draining, when set and true, makes /readyz answer 503: the instance
 	// is shutting down and a load balancer should send it nothing new.
 	Draining func() bool
+	// Dev, when set, serves POST /api/2/dev/clock and /api/2/dev/reset;
+	// only tenantd dev sets it.
+	Dev DevService
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time

@@ -130,7 +130,8 @@ func TestGrafanaDashboard(t *testing.T) {
 			exposed[name] = true
 		}
 		// The jobs run at start, in the background.
-		if exposed["tenantd_job_runs_total"] && exposed["tenantd_job_failures_total"] || time.Now().After(deadline) {
+		if exposed["tenantd_job_runs_total"] && exposed["tenantd_job_failures_total"] &&
+			exposed["tenantd_job_last_success_timestamp_seconds"] || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -24,6 +24,7 @@ type Metrics struct {
 	tokensRefused prometheus.Counter
 	jobRuns       *prometheus.CounterVec
 	jobFailures   *prometheus.CounterVec
+	jobSuccess    *prometheus.GaugeVec
 	storeCalls    *prometheus.HistogramVec
 }
 
@@ -56,13 +57,17 @@ func New() *Metrics {
 			Name: "tenantd_job_failures_total",
 			Help: "Runs of background jobs that failed, by job.",
 		}, []string{"job"}),
+		jobSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tenantd_job_last_success_timestamp_seconds",
+			Help: "When each background job last ran without failing, in seconds since the Unix epoch.",
+		}, []string{"job"}),
 		storeCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tenantd_store_call_duration_seconds",
 			Help:    "Time of store transactions, by store method and kind (read or write).",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"call", "kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures, m.storeCalls,
+	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures, m.jobSuccess, m.storeCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -86,14 +91,17 @@ func (m *Metrics) TokenIssued() { m.tokensIssued.Inc() }
 func (m *Metrics) TokenRefused() { m.tokensRefused.Inc() }
 
 // JobRun counts a run of a background job, and its failure when err is not
-// nil. A job's failure count is exposed, at zero, from its first run on, so
-// that a rate of failures has a series before the first one.
+// nil, or else the time of its success. A job's failure count is exposed,
+// at zero, from its first run on, so that a rate of failures has a series
+// before the first one.
 func (m *Metrics) JobRun(job string, err error) {
 	m.jobRuns.WithLabelValues(job).Inc()
 	failures := m.jobFailures.WithLabelValues(job)
 	if err != nil {
 		failures.Inc()
+		return
 	}
+	m.jobSuccess.WithLabelValues(job).SetToCurrentTime()
 }
 
 // DBPools exposes the connection pool statistics (sql.DBStats) of each

@@ -10,6 +10,10 @@
 // connecting as a superuser, that server is used instead and nothing is
 // started.
 //
+// StartPair starts a primary and a synchronous streaming standby, for tests
+// of a failover: Cluster.Kill ends a server as the loss of its machine
+// would, and Cluster.Promote makes the standby the primary.
+//
 // Test packages normally use the package-level helpers: Main, called from
 // TestMain, and NewDatabase, which hands each test a fresh database on a
 // cluster shared by the whole test binary, and NewDatabaseFrom, which hands

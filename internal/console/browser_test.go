@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/testserver"
 )
 
@@ -90,6 +92,17 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// waitJS waits until the expression is true.
+func waitJS(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))(ctx, t)
+		if err != nil {
+			return fmt.Errorf("wait for %s: %w", js, err)
+		}
+		return nil
+	})
+}
+
 // eval evaluates the expression into out.
 func eval(expr string, out *string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -139,6 +152,9 @@ func TestBrowser(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	secure := e.createTenant(e.api.RootID, "Secure Partner", "partner")
+	e.createAdmin(secure.ID, "sadmin", "a long password", "partner_admin")
+	e.root("PUT", "/tenants/"+secure.ID+"/mfa/status", map[string]any{"enabled": true}, 200, nil)
 	target := e.createTenant(partner.ID, "Zephyr Target Works", "customer")
 	cadminID := e.createAdmin(target.ID, "cadmin", "a long password", "company_admin")
 	t.Logf("seeded 2,000 customers in %v", time.Since(seedStart).Round(time.Millisecond))
@@ -161,8 +177,9 @@ func TestBrowser(t *testing.T) {
 	p.run("sign-in-page", chromedp.Navigate(e.url+"/console/"), chromedp.WaitVisible(chromedp.ID("login")))
 	p.run("wrong-password", chromedp.SendKeys(chromedp.ID("login"), "padmin"), chromedp.SendKeys(chromedp.ID("password"), "wrong password"),
 		chromedp.Click(chromedp.ID("signin-submit")), waitText("#signin-error", "password"))
-	p.run("signed-in", eval(`document.getElementById("password").value = ""`, new(string)), chromedp.SendKeys(chromedp.ID("password"), "a long password"),
-		chromedp.Click(chromedp.ID("signin-submit")), waitText("#tenant-name", "Northwind Partner"), waitText("#children-note", "50 shown"))
+	// With the keyboard: Enter in the password field signs in.
+	p.run("signed-in", eval(`document.getElementById("password").value = ""`, new(string)), chromedp.SendKeys(chromedp.ID("password"), "a long password"+kb.Enter),
+		waitText("#tenant-name", "Northwind Partner"), waitText("#children-note", "50 shown"))
 	var token string
 	p.run("no-token-in-page", eval(`document.cookie`, &token))
 	if strings.Contains(token, "console_session") {
@@ -174,6 +191,19 @@ func TestBrowser(t *testing.T) {
 		waitText("#children-note", "1 found"), waitText("#children", "Zephyr Target Works"))
 	p.run("customer-page", chromedp.Click(chromedp.CSS(`#children a`)), waitText("#tenant-name", "Zephyr Target Works"),
 		waitText(".breadcrumbs", "Northwind Partner"), waitText("#tenant-status", "Active"), waitText("#users", "cadmin"), waitText("#pricing-mode", "trial"))
+
+	// The dialog works with the keyboard: Enter opens it on Cancel, Escape
+	// closes it and nothing changes.
+	var focused string
+	p.run("keyboard-dialog", chromedp.Focus(chromedp.ID("suspend")), chromedp.KeyEvent(kb.Enter), waitText("#impact", "locked out"),
+		eval(`document.activeElement.id`, &focused), chromedp.KeyEvent(kb.Escape),
+		waitJS(`!document.getElementById("confirm").open`))
+	if focused != "confirm-cancel" {
+		t.Errorf("the dialog opened with the focus on %q, not on Cancel", focused)
+	}
+	if got := e.tenant(target.ID); !got.Enabled {
+		t.Fatal("escaping the dialog suspended the customer")
+	}
 
 	// Suspend: the dry run's counts first, then the change.
 	p.run("suspend-impact", chromedp.Click(chromedp.ID("suspend")), waitText("#impact", "1 tenant (1 customer) locked out"), waitText("#impact", "1 user cannot sign in"))
@@ -252,7 +282,34 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the Buy button's colour is %s, not the brand's", background)
 	}
 
+	// On a narrow screen nothing runs off to the side.
+	var fits string
+	p.run("narrow", chromedp.EmulateViewport(375, 800), chromedp.Reload(), waitText("#tenant-name", "Zephyr"), waitText("#users", "cadmin"),
+		eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`, &fits))
+	if fits != "true" {
+		t.Error("the tenant page is wider than a 375-pixel screen")
+	}
+	p.run("wide", chromedp.EmulateViewport(1280, 1000))
+
 	// Signing out ends the session.
 	p.run("signed-out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("login")))
 	p.run("after-sign-out", chromedp.Navigate(e.url+"/console/#/tenants/"+target.ID), chromedp.WaitVisible(chromedp.ID("login")))
+
+	// A user with multi-factor authentication on is asked for the code,
+	// here while enrolling its key.
+	var help string
+	p.run("mfa-asked", chromedp.SendKeys(chromedp.ID("login"), "sadmin"), chromedp.SendKeys(chromedp.ID("password"), "a long password"+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("totp")), waitText("#signin-error", "authentication code"), eval(`document.getElementById("mfa-help").textContent`, &help))
+	_, secret, ok := strings.Cut(help, ": ")
+	if !ok {
+		t.Fatalf("no key to enrol in %q", help)
+	}
+	code, err := auth.TOTPCode(strings.TrimSpace(secret), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page still names the other partner's customer, which this user
+	// cannot see: the page says so and leads home.
+	p.run("mfa-signed-in", chromedp.SendKeys(chromedp.ID("totp"), code+kb.Enter), waitText("#main", "not found"))
+	p.run("home", chromedp.Click(chromedp.ID("home-link")), waitText("#tenant-name", "Secure Partner"))
 }

@@ -204,7 +204,8 @@
     try {
       t = await api('GET', 'tenants/' + q(id) + '?embed_path=true');
     } catch (err) {
-      main.replaceChildren(el('p', { class: 'error', role: 'alert', text: err.message }));
+      main.replaceChildren(el('p', { class: 'error', role: 'alert', text: err.message }),
+        id !== me.tenant_id ? el('p', null, el('a', { href: '#/tenants/' + me.tenant_id, id: 'home-link', text: 'Go to your tenant' })) : null);
       return;
     }
     const page = el('div', { id: 'tenant', 'data-id': t.id });
@@ -392,8 +393,8 @@
         const buyer = (u.business_types || []).includes('buyer');
         const roles = (u.access_policies || []).map((p) => p.role_id).join(', ');
         body.append(el('tr', { 'data-login': u.login },
-          el('td', { text: u.login }), el('td', { text: (u.contact && u.contact.email) || '' }), el('td', { text: roles || '—' }),
-          el('td', null, el('span', { class: 'buyer', text: buyer ? 'Yes' : 'No' })),
+          el('td', { 'data-label': 'Login', text: u.login }), el('td', { 'data-label': 'E-mail', text: (u.contact && u.contact.email) || '' }), el('td', { 'data-label': 'Roles', text: roles || '—' }),
+          el('td', { 'data-label': 'Buyer' }, el('span', { class: 'buyer', text: buyer ? 'Yes' : 'No' })),
           el('td', { class: 'actions' },
             el('button', { type: 'button', class: 'secondary toggle-buyer', 'aria-label': (buyer ? 'Remove buyer from ' : 'Make buyer: ') + u.login,
               text: buyer ? 'Remove buyer…' : 'Make buyer…', onclick: () => toggleBuyer(u, buyer) }),
@@ -497,8 +498,8 @@
           'aria-valuemax': String(quota || 0), 'aria-valuenow': String(value), 'aria-label': i.name + ' usage' }, el('span'));
         bar.firstChild.style.width = pct + '%';
         body.append(el('tr', { 'data-item': i.name },
-          el('td', { text: i.name }), el('td', { text: names[i.application_id] || i.application_id }), el('td', { text: i.edition || '—' }),
-          el('td', null, bar, ' ', fmt(value, i.measurement_unit), ' of ', fmt(quota, i.measurement_unit),
+          el('td', { 'data-label': 'Item', text: i.name }), el('td', { 'data-label': 'Service', text: names[i.application_id] || i.application_id }), el('td', { 'data-label': 'Edition', text: i.edition || '—' }),
+          el('td', { 'data-label': 'Usage' }, bar, ' ', fmt(value, i.measurement_unit), ' of ', fmt(quota, i.measurement_unit),
             over ? el('span', { class: 'over-label', text: ' Over quota' }) : null,
             i.quota && i.quota.overage ? el('span', { class: 'muted', text: ' (overage allowed: ' + i.quota.overage + ')' }) : null)));
       }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/tenantd/tenantd/internal/httpapi"
 )
 
 // storeConfig names the store: a PostgreSQL URL, or a data directory that
@@ -88,4 +90,8 @@ type serveConfig struct {
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 	// drainDelay is how long a SIGTERM keeps serving while /readyz is 503.
 	drainDelay time.Duration
+	// rateLimit bounds requests by principal and by remote address;
+	// trustedProxies are the proxies whose X-Forwarded-For is believed.
+	rateLimit      httpapi.RateLimit
+	trustedProxies []string
 }

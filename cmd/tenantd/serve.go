@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +68,11 @@ It applies the schema migrations first. SIGTERM stops it gracefully.`,
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 60*time.Second, "how long a response may take to be written")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
+	fs.Float64Var(&cfg.rateLimit.Rate, "rate-limit", 10000, "requests a second each API client or user may send, after a burst of --rate-burst; 0 turns the limit off")
+	fs.IntVar(&cfg.rateLimit.Burst, "rate-burst", 20000, "requests each API client or user may send at once")
+	fs.Float64Var(&cfg.rateLimit.AddressRate, "address-rate-limit", 0, "requests a second each remote address may send, after a burst of --address-rate-burst; 0 (the default) turns the limit off")
+	fs.IntVar(&cfg.rateLimit.AddressBurst, "address-rate-burst", 200, "requests each remote address may send at once")
+	fs.StringSliceVar(&cfg.trustedProxies, "trusted-proxies", nil, "addresses or CIDR prefixes of proxies whose X-Forwarded-For names the remote address (for the address rate limit and sign-in throttling); without it the connection's peer is the remote address")
 	bindEnv(cmd)
 	return cmd
 }
@@ -78,6 +85,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	fields, err := httpapi.ParseFieldValidation(cfg.fieldValidation)
 	if err != nil {
 		return fmt.Errorf("--field-validation: %w", err)
+	}
+	proxies, err := parsePrefixes(cfg.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if l := cfg.rateLimit; l.Rate < 0 || l.AddressRate < 0 || l.Burst < 1 || l.AddressBurst < 1 {
+		return fmt.Errorf("--rate-limit and --address-rate-limit must not be negative, --rate-burst and --address-rate-burst at least 1")
 	}
 	log, err := cfg.log.logger(stderr)
 	if err != nil {
@@ -152,6 +166,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		PublicURL: cfg.publicURL, Catalog: db.Catalog(), Apps: db, Settings: db, Offerings: db, Pricing: db,
 		Brands: db, Upsell: db, Usage: db, Events: db, Locations: db,
 		Reports: db, DryRun: db, Registrations: db, Devices: db, DefaultIDP: db, MFA: db, Idempotency: db, FieldValidation: fields,
+		RateLimit: cfg.rateLimit, TrustedProxies: proxies,
 	}
 	// Draining: from SIGTERM on, /readyz answers 503 and every answer
 	// closes its connection, while requests are still served.
@@ -321,4 +336,22 @@ func openStore(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("migrate store: %w", err)
 	}
 	return db, nil
+}
+
+// parsePrefixes reads addresses and CIDR prefixes.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

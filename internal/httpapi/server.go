@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +81,11 @@ type Server struct {
 	// Dev, when set, serves POST /api/2/dev/clock and /api/2/dev/reset;
 	// only tenantd dev sets it.
 	Dev DevService
+	// RateLimit bounds the requests of each principal and remote address.
+	RateLimit RateLimit
+	// TrustedProxies are the proxies whose X-Forwarded-For names a
+	// request's remote address (see RemoteIP).
+	TrustedProxies []netip.Prefix
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time
@@ -95,20 +101,21 @@ func (s *Server) now() time.Time {
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	routes := s.routes()
+	routes, limits := s.routes(), s.newLimiters()
 	for _, rt := range routes {
 		h := s.conditional(rt, routes)
 		if !rt.public {
 			if isWrite(rt.method) && !idempotencyExempt(rt.path) {
 				h = s.idempotent(h)
 			}
-			h = s.authenticate(notePrincipal(h))
+			h = s.authenticate(notePrincipal(s.limitPrincipals(limits, h)))
 		}
 		mux.Handle(rt.method+" "+rt.path, s.adapt(named(rt.method+" "+rt.path, h)))
 	}
 	var handler http.Handler = s.notFound(mux)
 	handler = withFieldValidation(s.FieldValidation, handler)
 	handler = trimTrailingSlash(handler)
+	handler = s.limitAddresses(limits, handler)
 	handler = s.logRequests(handler)
 	return handler
 }

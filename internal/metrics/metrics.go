@@ -26,6 +26,7 @@ type Metrics struct {
 	jobFailures   *prometheus.CounterVec
 	jobSuccess    *prometheus.GaugeVec
 	storeCalls    *prometheus.HistogramVec
+	rateLimited   *prometheus.CounterVec
 }
 
 // New makes the metrics, with the Go runtime's and the process's.
@@ -66,8 +67,12 @@ func New() *Metrics {
 			Help:    "Time of store transactions, by store method and kind (read or write).",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"call", "kind"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tenantd_rate_limited_total",
+			Help: "Requests refused with 429, by kind: principal or address (rate limits), signin (sign-in throttling).",
+		}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures, m.jobSuccess, m.storeCalls,
+	m.reg.MustRegister(m.requests, m.duration, m.tokensIssued, m.tokensRefused, m.jobRuns, m.jobFailures, m.jobSuccess, m.storeCalls, m.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -86,6 +91,9 @@ func (m *Metrics) Request(operation string, status int, d time.Duration) {
 
 // TokenIssued counts an access token issued.
 func (m *Metrics) TokenIssued() { m.tokensIssued.Inc() }
+
+// RateLimited counts a request refused with 429, by kind.
+func (m *Metrics) RateLimited(kind string) { m.rateLimited.WithLabelValues(kind).Inc() }
 
 // TokenRefused counts a bearer token refused.
 func (m *Metrics) TokenRefused() { m.tokensRefused.Inc() }

@@ -82,7 +82,7 @@ type server struct {
 }
 
 // serve starts tenantd serve on a free port and waits until it listens.
-func serve(t *testing.T, args []string, env ...string) *server {
+func serve(t testing.TB, args []string, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -126,7 +126,7 @@ func serve(t *testing.T, args []string, env ...string) *server {
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

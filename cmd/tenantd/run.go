@@ -117,6 +117,8 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 	root.AddCommand(
 		a.newServeCmd(),
 		a.newDevCmd(),
+		a.newExportCmd(),
+		a.newImportCmd(),
 		a.newMigrateCmd(),
 		a.newBootstrapCmd(),
 		a.newIssuerCmd(),

@@ -1,0 +1,491 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tenantd/tenantd/client"
+)
+
+const importLong = `Load a file that tenantd export wrote into this instance, through the public
+API (with the credentials of tenantd login, or --url, --client-id and --client-secret).
+
+The API gives every new tenant and user an id of its own: a create cannot carry
+one. tenantd import therefore keeps a map from the file's ids to this instance's
+in a state file (--state, default FILE.state), one JSON line per object created,
+written as soon as the object is. Re-running the same import reads the map and
+changes nothing that is already as the file says; an import stopped part-way
+(even killed) resumes where it stopped. Each create is also sent with an
+Idempotency-Key made of the export's header and the object's id, so that a create
+whose answer was lost to an interruption is answered again, not made twice.
+
+The file's top tenant is created under --parent (default the tenant of the
+credentials); when it is the root tenant, its children go under --parent instead.
+Pricing is set (a trial switches to production, not back), branding is enabled
+and its fields set, users are created with their business types and given their
+roles. Users get no password (the API gives none to export): they set one through
+an activation e-mail.
+
+A progress bar is drawn on stderr when it is a terminal; a summary line ends the
+import either way.`
+
+func (a *app) newImportCmd() *cobra.Command {
+	s := &session{a: a}
+	var parent, state string
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Load a tenantd export into this instance, idempotently",
+		Long:  importLong,
+		Example: `  tenantd import tree.jsonl
+  tenantd import --parent 4f8c... --state tree.state tree.jsonl`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := s.connect(cmd.Context()); err != nil {
+				return err
+			}
+			if parent == "" {
+				parent = s.home
+			}
+			if state == "" {
+				state = args[0] + ".state"
+			}
+			return a.importTree(cmd.Context(), s.c, args[0], parent, state)
+		},
+	}
+	s.addSessionFlags(cmd)
+	cmd.Flags().StringVar(&parent, "parent", "", "tenant to create the file's top tenant under (default the tenant of the credentials)")
+	cmd.Flags().StringVar(&state, "state", "", "file that maps the export's ids to this instance's (default FILE.state)")
+	return cmd
+}
+
+// importer loads one file.
+type importer struct {
+	c      *client.Client
+	parent string
+	top    string            // the file's top tenant
+	keyTag string            // the export's part of every Idempotency-Key
+	ids    map[string]string // "tenant:ID" and "user:ID" of the file to this instance's id
+	state  *os.File
+
+	created, updated, unchanged int
+}
+
+func (a *app) importTree(ctx context.Context, c *client.Client, path, parent, statePath string) error {
+	header, records, err := readTree(path)
+	if err != nil {
+		return err
+	}
+	im := &importer{c: c, parent: parent, top: header.TenantID, ids: map[string]string{}}
+	sum := sha256.Sum256([]byte(header.Source + "\n" + header.TenantID + "\n" + header.ExportedAt.String() + "\n" + parent))
+	im.keyTag = hex.EncodeToString(sum[:8])
+	if err := im.openState(statePath); err != nil {
+		return err
+	}
+	defer im.state.Close()
+
+	bar := progressbar.NewOptions(len(records),
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription("importing"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetVisibility(isTerminal(a.stderr)),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100_000_000),
+	)
+	// Tenants first, parents before children as the file has them; then
+	// what belongs to them, which may name any tenant of the tree.
+	for pass := range 2 {
+		for i, r := range records {
+			if (r.Type == "tenant") != (pass == 0) {
+				continue
+			}
+			if err := im.apply(ctx, r); err != nil {
+				_ = bar.Exit()
+				id := r.ID
+				if id == "" {
+					id = "of tenant " + r.TenantID
+				}
+				return fmt.Errorf("%s line %d (%s %s): %w", path, i+2, r.Type, id, err)
+			}
+			_ = bar.Add(1)
+		}
+	}
+	_ = bar.Finish()
+	fmt.Fprintf(a.stderr, "imported %d objects: %d created, %d updated, %d unchanged\n",
+		len(records), im.created, im.updated, im.unchanged)
+	return nil
+}
+
+// readTree reads and checks an export.
+func readTree(path string) (*treeHeader, []treeRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var header treeHeader
+	if !sc.Scan() {
+		return nil, nil, fmt.Errorf("%s: empty, not a tenantd export", path)
+	}
+	if err := json.Unmarshal(sc.Bytes(), &header); err != nil || header.Format != treeFormat {
+		return nil, nil, fmt.Errorf("%s: the first line is not a %s header", path, treeFormat)
+	}
+	if header.Version != treeVersion {
+		return nil, nil, fmt.Errorf("%s: format version %d; this tenantd reads version %d", path, header.Version, treeVersion)
+	}
+	var records []treeRecord
+	for n := 2; sc.Scan(); n++ {
+		var r treeRecord
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return nil, nil, fmt.Errorf("%s line %d: %w", path, n, err)
+		}
+		switch {
+		case r.Type == "tenant" && r.ID != "", r.Type == "user" && r.ID != "" && r.TenantID != "",
+			(r.Type == "pricing" || r.Type == "brand") && r.TenantID != "":
+		default:
+			return nil, nil, fmt.Errorf("%s line %d: not a tenant, pricing, brand or user record with its ids", path, n)
+		}
+		records = append(records, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &header, records, nil
+}
+
+// stateEntry is one line of the state file.
+type stateEntry struct {
+	Source string `json:"source"` // "tenant:ID" or "user:ID" of the file
+	Target string `json:"target"` // the id on this instance
+}
+
+// openState reads the map of a previous run and opens the file to add to
+// it. A line cut short by an interruption is ignored.
+func (im *importer) openState(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("state file: %w", err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		var e stateEntry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Source != "" && e.Target != "" {
+			im.ids[e.Source] = e.Target
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		// The last line was cut: end it, so that the next one stands alone.
+		if _, err := f.Write([]byte("\n")); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("state file: %w", err)
+		}
+	}
+	im.state = f
+	return nil
+}
+
+// remember records a mapping in the state file. One write call a line: a
+// killed process leaves whole lines, or the last one cut.
+func (im *importer) remember(source, target string) error {
+	im.ids[source] = target
+	b, err := json.Marshal(stateEntry{Source: source, Target: target})
+	if err != nil {
+		return err
+	}
+	if _, err := im.state.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	return nil
+}
+
+// tenant maps a tenant id of the file to this instance's.
+func (im *importer) tenant(id string) (string, error) {
+	if t, ok := im.ids["tenant:"+id]; ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("tenant %s is not in the file before the objects that name it", id)
+}
+
+// idempotencyKey names the create of one object of this export.
+func (im *importer) idempotencyKey(kind, id string) client.RequestEditorFn {
+	key := "tenantd-import-" + im.keyTag + "-" + kind + "-" + id
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Idempotency-Key", key)
+		return nil
+	}
+}
+
+func (im *importer) apply(ctx context.Context, r treeRecord) error {
+	switch r.Type {
+	case "tenant":
+		return im.applyTenant(ctx, r)
+	case "pricing":
+		return im.applyPricing(ctx, r)
+	case "brand":
+		return im.applyBrand(ctx, r)
+	case "user":
+		return im.applyUser(ctx, r)
+	}
+	return fmt.Errorf("unknown record type %q", r.Type)
+}
+
+func (im *importer) applyTenant(ctx context.Context, r treeRecord) error {
+	source := "tenant:" + r.ID
+	if _, ok := im.ids[source]; ok {
+		im.unchanged++
+		return nil
+	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return err
+	}
+	var kind string
+	_ = json.Unmarshal(data["kind"], &kind)
+	parent := im.parent
+	if r.ID == im.top {
+		if kind == string(client.TenantKindRoot) {
+			im.unchanged++
+			return im.remember(source, im.parent)
+		}
+	} else {
+		var err error
+		if parent, err = im.tenant(r.ParentID); err != nil {
+			return err
+		}
+	}
+	data["parent_id"], _ = json.Marshal(parent)
+	body, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	resp, err := apiBody(im.c.CreateTenantWithBodyWithResponse(ctx, "application/json", bytes.NewReader(body), im.idempotencyKey("tenant", r.ID)))
+	if err != nil {
+		return err
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(resp, &created); err != nil || created.ID == "" {
+		return fmt.Errorf("the tenant's create answered no id: %s", resp)
+	}
+	im.created++
+	return im.remember(source, created.ID)
+}
+
+func (im *importer) applyPricing(ctx context.Context, r treeRecord) error {
+	id, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	var want struct {
+		Mode     string  `json:"mode"`
+		Currency *string `json:"currency"`
+	}
+	if err := json.Unmarshal(r.Data, &want); err != nil {
+		return err
+	}
+	body, err := apiBody(im.c.FetchTenantPricingSettingsWithResponse(ctx, id))
+	if err != nil {
+		return err
+	}
+	var have struct {
+		Mode     string  `json:"mode"`
+		Currency *string `json:"currency"`
+		Version  int64   `json:"version"`
+	}
+	if err := json.Unmarshal(body, &have); err != nil {
+		return err
+	}
+	put := map[string]any{"version": have.Version}
+	if want.Mode != "" && want.Mode != have.Mode {
+		put["mode"] = want.Mode
+	}
+	if !equalPtr(want.Currency, have.Currency) {
+		put["currency"] = want.Currency
+	}
+	if len(put) == 1 {
+		im.unchanged++
+		return nil
+	}
+	b, err := json.Marshal(put)
+	if err != nil {
+		return err
+	}
+	if _, err := apiBody(im.c.UpdateTenantPricingSettingsWithBodyWithResponse(ctx, id, "application/json", bytes.NewReader(b))); err != nil {
+		return err
+	}
+	im.updated++
+	return nil
+}
+
+func equalPtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// tenantVersion returns a tenant's version and whether branding is on.
+func (im *importer) tenantVersion(ctx context.Context, id string) (int, bool, error) {
+	body, err := apiBody(im.c.FetchTenantWithResponse(ctx, id, nil))
+	if err != nil {
+		return 0, false, err
+	}
+	var t struct {
+		Version      int  `json:"version"`
+		BrandEnabled bool `json:"brand_enabled"`
+	}
+	err = json.Unmarshal(body, &t)
+	return t.Version, t.BrandEnabled, err
+}
+
+func (im *importer) applyBrand(ctx context.Context, r treeRecord) error {
+	id, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	version, enabled, err := im.tenantVersion(ctx, id)
+	if err != nil {
+		return err
+	}
+	changed := false
+	if !enabled {
+		if _, err := apiBody(im.c.EnableCustomBrandingWithResponse(ctx, id, &client.EnableCustomBrandingParams{Version: version})); err != nil {
+			return err
+		}
+		if version, _, err = im.tenantVersion(ctx, id); err != nil {
+			return err
+		}
+		changed = true
+	}
+	body, err := apiBody(im.c.FetchCustomBrandingOptionsWithResponse(ctx, id, nil))
+	if err != nil {
+		return err
+	}
+	var want, have map[string]json.RawMessage
+	if err := json.Unmarshal(r.Data, &want); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, &have); err != nil {
+		return err
+	}
+	diff := map[string]json.RawMessage{}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if !bytes.Equal(want[k], have[k]) {
+			diff[k] = want[k]
+		}
+	}
+	if len(diff) > 0 {
+		b, err := json.Marshal(diff)
+		if err != nil {
+			return err
+		}
+		if _, err := apiBody(im.c.ModifyCustomBrandingWithBodyWithResponse(ctx, id, &client.ModifyCustomBrandingParams{Version: version},
+			"application/json", bytes.NewReader(b))); err != nil {
+			return err
+		}
+		changed = true
+	}
+	if changed {
+		im.updated++
+	} else {
+		im.unchanged++
+	}
+	return nil
+}
+
+func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
+	tenantID, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	source := "user:" + r.ID
+	id, ok := im.ids[source]
+	if !ok {
+		var data map[string]json.RawMessage
+		if err := json.Unmarshal(r.Data, &data); err != nil {
+			return err
+		}
+		data["tenant_id"], _ = json.Marshal(tenantID)
+		body, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		resp, err := apiBody(im.c.CreateUserWithBodyWithResponse(ctx, "application/json", bytes.NewReader(body), im.idempotencyKey("user", r.ID)))
+		if err != nil {
+			return err
+		}
+		var created struct{ ID string }
+		if err := json.Unmarshal(resp, &created); err != nil || created.ID == "" {
+			return fmt.Errorf("the user's create answered no id: %s", resp)
+		}
+		id = created.ID
+		if err := im.remember(source, id); err != nil {
+			return err
+		}
+		im.created++
+	}
+	want := make([]string, 0, len(r.Roles))
+	put := client.AccessPoliciesPut{Items: []client.AccessPolicyPut{}}
+	for _, role := range r.Roles {
+		t, err := im.tenant(role.TenantID)
+		if err != nil {
+			return err
+		}
+		want = append(want, role.RoleID+"@"+t)
+		put.Items = append(put.Items, client.AccessPolicyPut{RoleID: client.UserRole(role.RoleID), TenantID: t})
+	}
+	body, err := apiBody(im.c.FetchUserAccessPoliciesWithResponse(ctx, id))
+	if err != nil {
+		return err
+	}
+	var have struct{ Items []treeRole }
+	if err := json.Unmarshal(body, &have); err != nil {
+		return err
+	}
+	got := make([]string, 0, len(have.Items))
+	for _, p := range have.Items {
+		got = append(got, p.RoleID+"@"+p.TenantID)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if slices.Equal(want, got) {
+		if ok {
+			im.unchanged++
+		}
+		return nil
+	}
+	if _, err := apiBody(im.c.UpdateUserAccessPoliciesWithResponse(ctx, id, put)); err != nil {
+		return err
+	}
+	if ok {
+		im.updated++
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -335,6 +335,7 @@
     section.append(form, note, list, more);
     let after = null;
     let shown = 0;
+    let generation = 0; // a newer search or filter drops older answers
 
     function add(items) {
       const k = kind.value;
@@ -348,6 +349,7 @@
     }
 
     async function page(first) {
+      const gen = ++generation;
       try {
         let data;
         if (first) {
@@ -356,6 +358,7 @@
           const text = search.value.trim();
           if (text) {
             data = await api('GET', 'search?tenant=' + q(t.id) + '&text=' + q(text) + '&limit=50');
+            if (gen !== generation) return;
             const tenants = (data.items || []).filter((i) => i.obj_type === 'tenant' && i.id !== t.id);
             add(tenants);
             after = null;
@@ -363,12 +366,18 @@
             more.hidden = true;
             return;
           }
-          data = await api('GET', 'tenants?parent_id=' + q(t.id) + '&lod=basic&limit=50');
-        } else {
-          data = await api('GET', 'tenants?after=' + q(after));
+          after = null;
         }
-        add(data.items || []);
-        after = data.paging && data.paging.cursors && data.paging.cursors.after;
+        // With a kind, a page may hold none of it: read on, up to ten pages
+        // at a time, until twenty are shown.
+        const before = shown;
+        for (let pages = 0; pages < 10; pages++) {
+          data = await api('GET', after ? 'tenants?after=' + q(after) : 'tenants?parent_id=' + q(t.id) + '&lod=basic&limit=50');
+          if (gen !== generation) return;
+          add(data.items || []);
+          after = data.paging && data.paging.cursors && data.paging.cursors.after;
+          if (!after || !kind.value || shown - before >= 20) break;
+        }
         more.hidden = !after;
         note.textContent = shown ? shown + ' shown' + (after ? '; more below' : '') : (after ? 'None of this kind yet; load more.' : 'No tenants below.');
       } catch (err) { note.textContent = err.message; }

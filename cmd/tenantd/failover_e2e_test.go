@@ -172,6 +172,7 @@ func TestPostgresFailover(t *testing.T) {
 type failoverLoad struct {
 	base, auth, parent string
 	http               *http.Client
+	gate               sync.RWMutex // held by each worker's request, taken whole by pause
 
 	mu    sync.Mutex
 	own   []*failoverTenant // every tenant whose creation was acknowledged
@@ -188,6 +189,14 @@ type failoverTenant struct {
 	// uncertain: a write of it went unanswered (503) after the last
 	// acknowledged one; it may or may not have been committed.
 	uncertain bool
+	acks      []failoverAck // every acknowledged write, in order
+}
+
+// failoverAck is an acknowledged write of a tenant: the version it made and
+// when its answer came.
+type failoverAck struct {
+	version int64
+	at      time.Time
 }
 
 // failoverRequest is one request of the load and its answer.
@@ -207,12 +216,14 @@ func (l *failoverLoad) worker(w int, stop chan struct{}) {
 			return
 		default:
 		}
+		l.gate.RLock()
 		switch {
 		case cur == nil || i%8 == 0:
 			name := fmt.Sprintf("failover-%d-%d", w, i)
 			status, out := l.do("POST", "/tenants", map[string]any{"name": name, "parent_id": l.parent, "kind": "customer"}, 201)
 			if status == 201 {
-				cur = &failoverTenant{id: out["id"].(string), name: name, version: int64(out["version"].(float64))}
+				v := int64(out["version"].(float64))
+				cur = &failoverTenant{id: out["id"].(string), name: name, version: v, acks: []failoverAck{{v, time.Now()}}}
 				reread = false
 				l.mu.Lock()
 				l.own = append(l.own, cur)
@@ -234,13 +245,21 @@ func (l *failoverLoad) worker(w int, stop chan struct{}) {
 			switch status {
 			case 200:
 				cur.version, cur.name, cur.uncertain = int64(out["version"].(float64)), name, false
+				cur.acks = append(cur.acks, failoverAck{cur.version, time.Now()})
 			case 503:
 				cur.uncertain, reread = true, true
 			}
 			l.mu.Unlock()
 		}
+		l.gate.RUnlock()
 	}
 }
+
+// pause waits for the requests in flight to be answered and holds the
+// workers until resume.
+func (l *failoverLoad) pause() { l.gate.Lock() }
+
+func (l *failoverLoad) resume() { l.gate.Unlock() }
 
 // do sends a request and returns its status and body. A status other than
 // want and 503, a 503 not in the API's error format or without
@@ -325,6 +344,19 @@ func (l *failoverLoad) acked(since time.Time) int {
 	return n
 }
 
+// ackedBefore counts the writes acknowledged before until.
+func (l *failoverLoad) ackedBefore(until time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.log {
+		if r.write && r.status/100 == 2 && r.end.Before(until) {
+			n++
+		}
+	}
+	return n
+}
+
 // unavailable counts the 503 answers to requests sent after since.
 func (l *failoverLoad) unavailable(since time.Time) int {
 	l.mu.Lock()
@@ -378,6 +410,7 @@ func (l *failoverLoad) tenants() []failoverTenant {
 	out := make([]failoverTenant, len(l.own))
 	for i, tn := range l.own {
 		out[i] = *tn
+		out[i].acks = slices.Clone(tn.acks)
 	}
 	return out
 }
@@ -392,6 +425,145 @@ func (l *failoverLoad) counts() (int, string) {
 	}
 	slices.Sort(vals)
 	return l.n503, strings.Join(vals, ", ")
+}
+
+// TestPostgresFailoverAsynchronous is the control of TestPostgresFailover:
+// with asynchronous replication the primary acknowledges commits the
+// standby does not have. The standby is stopped (an immediate shutdown)
+// while tenantd goes on acknowledging writes, then the primary is killed
+// and the standby started again and promoted. Every write acknowledged
+// before the standby stopped is there; writes acknowledged after it are
+// gone, which the checks of TestPostgresFailover would have caught, and a
+// client that holds the version of a lost update gets a 409.
+func TestPostgresFailoverAsynchronous(t *testing.T) {
+	setup, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	pair, err := pgtest.StartPair(setup)
+	if err != nil {
+		t.Fatalf("start postgres pair: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := pair.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := pair.SetSynchronous(setup, false); err != nil {
+		t.Fatal(err)
+	}
+	dsn, err := pair.CreateDatabase(setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := []string{"--db", dsn}
+	creds := bootstrap(t, store)
+	srv := serve(t, append([]string{"--token-alg", "EdDSA"}, store...))
+	tok := token(t, srv.baseURL, creds.ClientID, creds.ClientSecret)
+	load := &failoverLoad{base: srv.baseURL, auth: "Bearer " + tok, parent: creds.TenantID,
+		http: &http.Client{Timeout: 15 * time.Second}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() { load.worker(w, stop) })
+	}
+	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopLoad()
+	poll := func(what string, limit time.Duration, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(limit)
+		for !cond() {
+			if time.Now().After(deadline) {
+				stopLoad()
+				t.Fatalf("%s: not within %v; failures: %v\n%s", what, limit, load.failures(), srv.logs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	poll("writes while the standby streams", time.Minute, func() bool { return load.acked(time.Time{}) >= 20 })
+	// The writes so far are on the standby: the load pauses until it has
+	// replayed them, and goes on, with the same tenants, once it is down.
+	load.pause()
+	err = pair.WaitReplayed(setup)
+	standbyDown := time.Now()
+	if err == nil {
+		err = pair.Standby.Crash()
+	}
+	afterDown := time.Now()
+	load.resume()
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll("writes while the standby is down", time.Minute, func() bool { return load.acked(afterDown) >= 20 })
+	if err := pair.Primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	stopLoad()
+	if f := load.failures(); len(f) > 0 {
+		t.Fatalf("%d requests failed; the first ones: %v", len(f), f[:min(len(f), 10)])
+	}
+	if err := pair.Standby.Restart(setup); err != nil {
+		t.Fatal(err)
+	}
+	if err := pair.Standby.Promote(setup); err != nil {
+		t.Fatal(err)
+	}
+
+	api := &chaosAPI{base: srv.baseURL, auth: load.auth, http: &http.Client{Timeout: 15 * time.Second}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, _, err := api.do("GET", "/tenants/"+creds.TenantID, nil)
+		if err == nil && s == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tenantd did not read from the promoted standby within 30 s: %d %v", s, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lostWrites, lostTenants := 0, 0
+	conflictChecked := false
+	for _, tn := range load.tenants() {
+		kept := int64(0) // the last version acknowledged before the standby went down
+		for _, a := range tn.acks {
+			if a.at.Before(standbyDown) {
+				kept = a.version
+			}
+		}
+		s, got, err := api.do("GET", "/tenants/"+tn.id, nil)
+		if err != nil || (s != 200 && s != 404) {
+			t.Fatalf("GET /tenants/%s: %d %v %v", tn.id, s, err, got)
+		}
+		have := int64(0)
+		if s == 200 {
+			have = int64(got["version"].(float64))
+		} else {
+			lostTenants++
+		}
+		if have < kept {
+			t.Errorf("tenant %s: version %d; version %d was acknowledged before the standby went down", tn.id, have, kept)
+		}
+		for _, a := range tn.acks {
+			if a.version > have {
+				lostWrites++
+			}
+		}
+		if s == 200 && tn.version > have && !conflictChecked {
+			// The client holds the version of an update that is gone.
+			s, out, err := api.do("PUT", "/tenants/"+tn.id, map[string]any{"version": tn.version, "name": "after-the-loss"})
+			if err != nil || s != 409 {
+				t.Errorf("PUT with the version of a lost update: %d %v %v, want 409", s, err, out)
+			}
+			conflictChecked = true
+		}
+	}
+	if !conflictChecked {
+		t.Errorf("no tenant that was kept lost an update: the 409 of a lost version was not checked")
+	}
+	if lostWrites == 0 {
+		t.Errorf("no acknowledged write was lost with asynchronous replication and the standby down: the checks would not see a loss")
+	}
+	srv.stop(t)
+	t.Logf("asynchronous replication: %d acknowledged writes lost (%d tenants whose creation was acknowledged are gone), of %d acknowledged; all %d acknowledged before the standby went down kept",
+		lostWrites, lostTenants, load.acked(time.Time{}), load.ackedBefore(standbyDown))
 }
 
 // TestDBURLMasked checks that a multi-host URL tenantd cannot use is

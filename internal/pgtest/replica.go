@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,24 +53,122 @@ func StartPair(ctx context.Context) (*Pair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start postgres pair: %w", err)
 	}
+	// synchronous_standby_names is set with ALTER SYSTEM, not on the
+	// command line, so that SetSynchronous can change it.
 	primary, err := start(ctx, bin, pdir, owner, true, []string{
 		"wal_level=replica",
 		"max_wal_senders=4",
-		"synchronous_standby_names=" + standbyName,
 		"synchronous_commit=on",
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start postgres pair: primary: %w", err), removeDir(pdir))
 	}
-	standby, err := startStandby(ctx, primary, owner)
+	p := &Pair{Primary: primary}
+	if err := p.setStandbyNames(ctx, standbyName); err != nil {
+		return nil, errors.Join(fmt.Errorf("start postgres pair: %w", err), primary.Stop())
+	}
+	p.Standby, err = startStandby(ctx, primary, owner)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start postgres pair: standby: %w", err), primary.Stop())
 	}
-	p := &Pair{Primary: primary, Standby: standby}
 	if err := p.waitSync(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("start postgres pair: %w", err), p.Stop())
 	}
 	return p, nil
+}
+
+// SetSynchronous makes the primary wait for the standby before it
+// acknowledges a commit (on, as StartPair leaves it), or not (off:
+// asynchronous replication, where a commit acknowledged before the standby
+// received it is lost when the standby is promoted). Turning it on waits
+// until the standby is synchronous.
+func (p *Pair) SetSynchronous(ctx context.Context, on bool) error {
+	names := ""
+	if on {
+		names = standbyName
+	}
+	if err := p.setStandbyNames(ctx, names); err != nil {
+		return err
+	}
+	if on {
+		return p.waitSync(ctx)
+	}
+	return nil
+}
+
+// WaitReplayed waits until the standby has replayed every commit the
+// primary made before the call, synchronous or not.
+func (p *Pair) WaitReplayed(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, p.Primary.adminURL)
+	if err != nil {
+		return fmt.Errorf("wait for the standby: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var target string
+	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&target); err != nil {
+		return fmt.Errorf("wait for the standby: %w", err)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var done bool
+		err := conn.QueryRow(ctx, `SELECT coalesce(bool_or(replay_lsn >= $1::pg_lsn), false) FROM pg_stat_replication
+			WHERE application_name = $2`, target, standbyName).Scan(&done)
+		if err != nil {
+			return fmt.Errorf("wait for the standby: %w", err)
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the standby to replay %s: %w", target, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// setStandbyNames sets the primary's synchronous_standby_names and waits
+// until new sessions see it.
+func (p *Pair) setStandbyNames(ctx context.Context, names string) error {
+	conn, err := pgx.Connect(ctx, p.Primary.adminURL)
+	if err != nil {
+		return fmt.Errorf("set synchronous_standby_names: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	q := "ALTER SYSTEM SET synchronous_standby_names = " + quoteLiteral(names)
+	if _, err := conn.Exec(ctx, q); err != nil {
+		return fmt.Errorf("set synchronous_standby_names: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return fmt.Errorf("set synchronous_standby_names: %w", err)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var got string
+		err := func() error {
+			c, err := pgx.Connect(ctx, p.Primary.adminURL)
+			if err != nil {
+				return err
+			}
+			defer c.Close(context.WithoutCancel(ctx))
+			return c.QueryRow(ctx, "SHOW synchronous_standby_names").Scan(&got)
+		}()
+		if err == nil && got == names {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("set synchronous_standby_names: %q not in effect (%v): %w", names, err, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // startStandby copies primary with pg_basebackup -R into a new directory and
@@ -96,8 +195,10 @@ func startStandby(ctx context.Context, primary *Cluster, owner *account) (*Clust
 	c := &Cluster{dir: dir, logPath: filepath.Join(dir, "postgres.log"), bin: primary.bin, data: data,
 		attr: primary.attr, durable: true,
 		// -R wrote standby.signal and a primary_conninfo; this one also
-		// names the standby, which synchronous_standby_names matches.
-		settings: []string{"primary_conninfo=" + conninfo, "hot_standby=on"}}
+		// names the standby, which synchronous_standby_names matches. The
+		// copy of the primary's synchronous_standby_names is overridden:
+		// promoted, the standby has no standby to wait for.
+		settings: []string{"primary_conninfo=" + conninfo, "hot_standby=on", "synchronous_standby_names="}}
 	if err := c.listen(ctx); err != nil {
 		return nil, errors.Join(err, removeDir(dir))
 	}

@@ -17,11 +17,11 @@ type cliSession struct {
 	api   *client
 }
 
-func newCLISession(t *testing.T) *cliSession {
+func newCLISession(t *testing.T, serveArgs ...string) *cliSession {
 	t.Helper()
 	store := []string{"--data", filepath.Join(t.TempDir(), "data")}
 	creds := bootstrap(t, store)
-	srv := serve(t, store)
+	srv := serve(t, append(store, serveArgs...))
 	c := newCLI(t)
 	c.must("login", "--url", strings.TrimSuffix(srv.baseURL, "/api/2"), "--client-id", creds.ClientID, "--client-secret", creds.ClientSecret)
 	api := &client{t: t, baseURL: srv.baseURL, auth: "Bearer " + token(t, srv.baseURL, creds.ClientID, creds.ClientSecret)}

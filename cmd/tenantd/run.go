@@ -135,6 +135,9 @@ environment variable: --addr is TENANTD_ADDR, --data is TENANTD_DATA; a flag win
 		a.newItemsCmd(),
 		a.newEditionsCmd(),
 		a.newPricingCmd(),
+		a.newUsageCmd(),
+		a.newReportsCmd(),
+		a.newEventsCmd(),
 	)
 	return root
 }

@@ -152,6 +152,9 @@ func TestBrowser(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	gone := e.createTenant(e.api.RootID, "Suspended Partner", "partner")
+	e.createAdmin(gone.ID, "xadmin", "a long password", "partner_admin")
+	e.root("PUT", "/tenants/"+gone.ID, map[string]any{"enabled": false, "version": gone.Version}, 200, nil)
 	secure := e.createTenant(e.api.RootID, "Secure Partner", "partner")
 	e.createAdmin(secure.ID, "sadmin", "a long password", "partner_admin")
 	e.root("PUT", "/tenants/"+secure.ID+"/mfa/status", map[string]any{"enabled": true}, 200, nil)
@@ -294,6 +297,11 @@ func TestBrowser(t *testing.T) {
 	// Signing out ends the session.
 	p.run("signed-out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("login")))
 	p.run("after-sign-out", chromedp.Navigate(e.url+"/console/#/tenants/"+target.ID), chromedp.WaitVisible(chromedp.ID("login")))
+
+	// A suspended tenant's user is refused with the API's message.
+	p.run("suspended-sign-in", chromedp.SendKeys(chromedp.ID("login"), "xadmin"), chromedp.SendKeys(chromedp.ID("password"), "a long password"+kb.Enter),
+		waitText("#signin-error", "the tenant is suspended"))
+	p.run("clear", eval(`(() => { for (const id of ["login", "password"]) document.getElementById(id).value = ""; return ""; })()`, new(string)))
 
 	// A user with multi-factor authentication on is asked for the code,
 	// here while enrolling its key.

@@ -241,6 +241,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// An edition switch, with the check's warnings first.
+	p.run("edition-choice", waitText("#edition", "pck_per_workload (in use)"))
 	p.run("edition-warnings", chromedp.SetValue(chromedp.ID("edition"), backup+"/pck_per_gigabyte"),
 		chromedp.Click(chromedp.CSS(`#edition-form button`)), waitText("#confirm-title", "pck_per_gigabyte"), waitText("#edition-warnings", "Billing changes"))
 	p.run("edition-switched", chromedp.Click(chromedp.ID("confirm-ok")), waitText("#status", "now uses pck_per_gigabyte"))

@@ -520,12 +520,13 @@
         const offered = await api('GET', 'tenants/' + q(t.parent_id) + '/offering_items/available_for_child?kind=' + q(t.kind) + '&edition=*')
           .catch(() => ({ items: all }));
         const inUse = new Set(on.filter((i) => i.edition).map((i) => i.application_id));
-        editionSwitch(actions, t, (offered.items || []).filter((i) => inUse.has(i.application_id)), names);
+        const current = new Set(on.filter((i) => i.edition).map((i) => i.application_id + '/' + i.edition));
+        editionSwitch(actions, t, (offered.items || []).filter((i) => inUse.has(i.application_id)), names, current);
       }
     } catch (err) { section.append(el('p', { class: 'error', text: err.message })); }
   }
 
-  function editionSwitch(actions, t, items, names) {
+  function editionSwitch(actions, t, items, names, current) {
     const pairs = new Map();
     for (const i of items) {
       if (!i.edition) continue;
@@ -533,7 +534,7 @@
     }
     if (!pairs.size) return;
     const select = el('select', { id: 'edition' }, ...[...pairs.entries()].map(([k, p]) =>
-      el('option', { value: k, text: (names[p.app] || p.app) + ': ' + p.edition })));
+      el('option', { value: k, text: (names[p.app] || p.app) + ': ' + p.edition + (current.has(k) ? ' (in use)' : '') })));
     const form = el('form', { class: 'row', id: 'edition-form' },
       el('div', { class: 'field' }, el('label', { for: 'edition', text: 'Switch edition to' }), select),
       el('button', { type: 'submit', class: 'secondary', text: 'Check switch…' }));

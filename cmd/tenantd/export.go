@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,10 +34,10 @@ type treeHeader struct {
 
 // treeRecord is every line after the header: one object of the tree.
 type treeRecord struct {
-	Type     string          `json:"type"`                // tenant, pricing, brand, user
+	Type     string          `json:"type"`                // tenant, pricing, brand, services, offering_items, settings, user
 	ID       string          `json:"id,omitempty"`        // tenant, user: the source's id
 	ParentID string          `json:"parent_id,omitempty"` // tenant
-	TenantID string          `json:"tenant_id,omitempty"` // pricing, brand, user: the tenant it belongs to
+	TenantID string          `json:"tenant_id,omitempty"` // all but tenant: the tenant it belongs to
 	Data     json.RawMessage `json:"data"`
 	Roles    []treeRole      `json:"roles,omitempty"` // user
 }
@@ -67,11 +69,18 @@ children, each tenant followed by what belongs to it:
       internal_tag, language, ancestral_access, contact}}
   {"type": "pricing", "tenant_id", "data": {mode, currency}}
   {"type": "brand", "tenant_id", "data": {the brand's fields}}   (when branding is on)
+  {"type": "services", "tenant_id", "data": [the ids of the services bound to it]}
+  {"type": "offering_items", "tenant_id", "data": [{application_id, name, status,
+      edition, locked, quota: {value, overage}}]}               (when it has any)
+  {"type": "settings", "tenant_id", "data": [{application_id, name, own: {value,
+      lock, exclusive}}]}                                        (its own values, if any)
   {"type": "user", "id", "tenant_id", "data": {login, contact, enabled, language,
       business_types, notifications, external_id}, "roles": [{role_id, tenant_id}]}
 
 Ids are the source's; tenantd import maps them to the ids the target gives.
-Read-only fields (versions, timestamps, the trial's end) are not exported.
+Service ids are the catalog's, the same on every instance. Read-only fields
+(versions, timestamps, the trial's end) and the infrastructure an item offers
+(infra_id, an id of the source's) are not exported.
 Deleted tenants and users are not exported.
 
 Secrets are never exported: the API gives no password hashes and no API client
@@ -84,7 +93,7 @@ func (a *app) newExportCmd() *cobra.Command {
 	var withSecrets bool
 	cmd := &cobra.Command{
 		Use:     "export --tenant ID",
-		Short:   "Write a subtree of tenants, users, pricing and brands as JSON Lines",
+		Short:   "Write a subtree of tenants, users, services, settings, items, pricing and brands as JSON Lines",
 		Long:    exportLong,
 		Example: `  tenantd export --tenant 4f8c... > tree.jsonl`,
 		Args:    cobra.NoArgs,
@@ -174,6 +183,12 @@ func exportTenant(ctx context.Context, c *client.Client, t client.TenantFull) ([
 		recs = append(recs, treeRecord{Type: "brand", TenantID: t.ID, Data: data})
 	}
 
+	more, err := exportServices(ctx, c, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	recs = append(recs, more...)
+
 	body, err := apiBody(c.FetchTenantUsersWithResponse(ctx, t.ID, nil))
 	if err != nil {
 		return nil, fmt.Errorf("users of tenant %s: %w", t.ID, err)
@@ -202,6 +217,111 @@ func exportTenant(ctx context.Context, c *client.Client, t client.TenantFull) ([
 		recs = append(recs, treeRecord{Type: "user", ID: id, TenantID: t.ID, Data: data, Roles: policies.Items})
 	}
 	return recs, nil
+}
+
+// exportServices returns the records of a tenant's services, offering
+// items (with quotas) and own settings.
+func exportServices(ctx context.Context, c *client.Client, tenantID string) ([]treeRecord, error) {
+	body, err := apiBody(c.FetchAvailableTenantApplicationsWithResponse(ctx, tenantID, nil))
+	if err != nil {
+		return nil, fmt.Errorf("services of tenant %s: %w", tenantID, err)
+	}
+	var apps struct{ Items []string }
+	if err := json.Unmarshal(body, &apps); err != nil {
+		return nil, err
+	}
+	slices.Sort(apps.Items)
+	data, err := json.Marshal(apps.Items)
+	if err != nil {
+		return nil, err
+	}
+	recs := []treeRecord{{Type: "services", TenantID: tenantID, Data: data}}
+
+	body, err = apiBody(c.FetchTenantOfferingItemsWithResponse(ctx, tenantID, &client.FetchTenantOfferingItemsParams{Edition: &everyEdition}))
+	if err != nil {
+		return nil, fmt.Errorf("offering items of tenant %s: %w", tenantID, err)
+	}
+	var items struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, err
+	}
+	var kept []treeItem
+	for _, raw := range items.Items {
+		var it treeItem
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return nil, err
+		}
+		if it.Quota != nil {
+			it.Quota = &treeQuota{Value: it.Quota.Value, Overage: it.Quota.Overage}
+		}
+		kept = append(kept, it)
+	}
+	if len(kept) > 0 {
+		slices.SortFunc(kept, func(a, b treeItem) int {
+			return cmp.Or(cmp.Compare(a.ApplicationID, b.ApplicationID), cmp.Compare(a.Name, b.Name))
+		})
+		if data, err = json.Marshal(kept); err != nil {
+			return nil, err
+		}
+		recs = append(recs, treeRecord{Type: "offering_items", TenantID: tenantID, Data: data})
+	}
+
+	var settings []treeSetting
+	for _, app := range apps.Items {
+		body, err := apiBody(c.FetchTenantSettingsWithResponse(ctx, app, tenantID))
+		if err != nil {
+			return nil, fmt.Errorf("settings of tenant %s: %w", tenantID, err)
+		}
+		var list struct {
+			Items []struct {
+				Name string          `json:"name"`
+				Own  json.RawMessage `json:"own"`
+			}
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, err
+		}
+		for _, it := range list.Items {
+			if len(it.Own) > 0 && string(it.Own) != "null" {
+				settings = append(settings, treeSetting{ApplicationID: app, Name: it.Name, Own: it.Own})
+			}
+		}
+	}
+	if len(settings) > 0 {
+		if data, err = json.Marshal(settings); err != nil {
+			return nil, err
+		}
+		recs = append(recs, treeRecord{Type: "settings", TenantID: tenantID, Data: data})
+	}
+	return recs, nil
+}
+
+// everyEdition lists the offering items of every edition.
+var everyEdition = "*"
+
+// treeItem is an offering item as an export keeps it.
+type treeItem struct {
+	ApplicationID string     `json:"application_id"`
+	Name          string     `json:"name"`
+	Status        int        `json:"status"`
+	Edition       *string    `json:"edition,omitempty"`
+	Locked        *bool      `json:"locked,omitempty"`
+	Quota         *treeQuota `json:"quota,omitempty"`
+}
+
+// treeQuota is an item's quota; Version is read from the target, never
+// exported.
+type treeQuota struct {
+	Value   *int `json:"value"`
+	Overage *int `json:"overage"`
+	Version int  `json:"version,omitempty"`
+}
+
+// treeSetting is a tenant's own value of a setting.
+type treeSetting struct {
+	ApplicationID string          `json:"application_id"`
+	Name          string          `json:"name"`
+	Own           json.RawMessage `json:"own"`
 }
 
 // keep returns the members of the JSON object raw named in fields (null

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -37,7 +38,8 @@ whose answer was lost to an interruption is answered again, not made twice.
 The file's top tenant is created under --parent (default the tenant of the
 credentials); when it is the root tenant, its children go under --parent instead.
 Pricing is set (a trial switches to production, not back), branding is enabled
-and its fields set, users are created with their business types and given their
+and its fields set, services are bound (none is unbound), offering items are
+turned on or off with their quotas, own setting values are set, users are created with their business types and given their
 roles. Users get no password (the API gives none to export): they set one through
 an activation e-mail.
 
@@ -159,9 +161,9 @@ func readTree(path string) (*treeHeader, []treeRecord, error) {
 		}
 		switch {
 		case r.Type == "tenant" && r.ID != "", r.Type == "user" && r.ID != "" && r.TenantID != "",
-			(r.Type == "pricing" || r.Type == "brand") && r.TenantID != "":
+			slices.Contains([]string{"pricing", "brand", "services", "offering_items", "settings"}, r.Type) && r.TenantID != "":
 		default:
-			return nil, nil, fmt.Errorf("%s line %d: not a tenant, pricing, brand or user record with its ids", path, n)
+			return nil, nil, fmt.Errorf("%s line %d: not a tenant, pricing, brand, services, offering_items, settings or user record with its ids", path, n)
 		}
 		records = append(records, r)
 	}
@@ -247,6 +249,12 @@ func (im *importer) apply(ctx context.Context, r treeRecord) error {
 		return im.applyBrand(ctx, r)
 	case "user":
 		return im.applyUser(ctx, r)
+	case "services":
+		return im.applyServices(ctx, r)
+	case "offering_items":
+		return im.applyItems(ctx, r)
+	case "settings":
+		return im.applySettings(ctx, r)
 	}
 	return fmt.Errorf("unknown record type %q", r.Type)
 }
@@ -482,6 +490,154 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 		im.updated++
 	}
 	return nil
+}
+
+// count counts a record as changed or not.
+func (im *importer) count(changed bool) {
+	if changed {
+		im.updated++
+	} else {
+		im.unchanged++
+	}
+}
+
+func (im *importer) applyServices(ctx context.Context, r treeRecord) error {
+	id, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	var want []string
+	if err := json.Unmarshal(r.Data, &want); err != nil {
+		return err
+	}
+	body, err := apiBody(im.c.FetchAvailableTenantApplicationsWithResponse(ctx, id, nil))
+	if err != nil {
+		return err
+	}
+	var have struct{ Items []string }
+	if err := json.Unmarshal(body, &have); err != nil {
+		return err
+	}
+	changed := false
+	for _, app := range want {
+		if slices.Contains(have.Items, app) {
+			continue
+		}
+		if _, err := apiBody(im.c.TurnOnTenantApplicationWithResponse(ctx, app, id)); err != nil {
+			return fmt.Errorf("bind service %s: %w", app, err)
+		}
+		changed = true
+	}
+	im.count(changed)
+	return nil
+}
+
+func (im *importer) applyItems(ctx context.Context, r treeRecord) error {
+	id, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	var want []treeItem
+	if err := json.Unmarshal(r.Data, &want); err != nil {
+		return err
+	}
+	body, err := apiBody(im.c.FetchTenantOfferingItemsWithResponse(ctx, id, &client.FetchTenantOfferingItemsParams{Edition: &everyEdition}))
+	if err != nil {
+		return err
+	}
+	var have struct{ Items []treeItem }
+	if err := json.Unmarshal(body, &have); err != nil {
+		return err
+	}
+	var put []treeItem
+	for _, w := range want {
+		i := slices.IndexFunc(have.Items, func(h treeItem) bool { return h.ApplicationID == w.ApplicationID && h.Name == w.Name })
+		if i >= 0 && sameItem(w, have.Items[i]) {
+			continue
+		}
+		if w.Quota != nil && i >= 0 && have.Items[i].Quota != nil {
+			q := *w.Quota
+			q.Version = have.Items[i].Quota.Version
+			w.Quota = &q
+		}
+		put = append(put, w)
+	}
+	if len(put) == 0 {
+		im.unchanged++
+		return nil
+	}
+	b, err := json.Marshal(map[string]any{"offering_items": put})
+	if err != nil {
+		return err
+	}
+	if _, err := apiBody(im.c.SetTenantOfferingItemsWithBodyWithResponse(ctx, id, "application/json", bytes.NewReader(b))); err != nil {
+		return err
+	}
+	im.updated++
+	return nil
+}
+
+// sameItem reports whether an item of the target is as the export has it.
+func sameItem(want, have treeItem) bool {
+	if want.Status != have.Status || !equalPtr(want.Edition, have.Edition) || (want.Locked != nil && (have.Locked == nil || *want.Locked != *have.Locked)) {
+		return false
+	}
+	if want.Quota == nil {
+		return true
+	}
+	if have.Quota == nil {
+		return want.Quota.Value == nil && want.Quota.Overage == nil
+	}
+	eq := func(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	return eq(want.Quota.Value, have.Quota.Value) && eq(want.Quota.Overage, have.Quota.Overage)
+}
+
+func (im *importer) applySettings(ctx context.Context, r treeRecord) error {
+	id, err := im.tenant(r.TenantID)
+	if err != nil {
+		return err
+	}
+	var want []treeSetting
+	if err := json.Unmarshal(r.Data, &want); err != nil {
+		return err
+	}
+	changed := false
+	for _, w := range want {
+		body, err := apiBody(im.c.FetchTenantApplicationSettingWithResponse(ctx, w.ApplicationID, id, w.Name))
+		if err != nil {
+			return err
+		}
+		var have struct {
+			Own json.RawMessage `json:"own"`
+		}
+		if err := json.Unmarshal(body, &have); err != nil {
+			return err
+		}
+		if sameJSON(w.Own, have.Own) {
+			continue
+		}
+		b, err := json.Marshal(map[string]json.RawMessage{"own": w.Own})
+		if err != nil {
+			return err
+		}
+		if _, err := apiBody(im.c.UpdateTenantApplicationSettingWithBodyWithResponse(ctx, w.ApplicationID, id, w.Name,
+			"application/json", bytes.NewReader(b))); err != nil {
+			return fmt.Errorf("setting %s: %w", w.Name, err)
+		}
+		changed = true
+	}
+	im.count(changed)
+	return nil
+}
+
+// sameJSON reports whether two JSON values are equal, whatever the order
+// of their members.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // isTerminal reports whether w is a terminal.

@@ -110,6 +110,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, "GET, HEAD")
 			return
 		}
+		if strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.html") {
+			// No directory listings, and the page only at /console/.
+			writeError(w, http.StatusNotFound, "NotFound", "no such page: "+p)
+			return
+		}
 		h.Set("Cache-Control", "no-cache")
 		c.static.ServeHTTP(w, r)
 	case p == Prefix+"/session":

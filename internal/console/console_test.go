@@ -194,8 +194,10 @@ func TestSessionAndProxy(t *testing.T) {
 					t.Errorf("POST %s: %d %s", p, status, body)
 				}
 			}
-			if status, _, _ := b.send("GET", "/console/nothing", "", ""); status != 404 {
-				t.Errorf("an unknown page: %d", status)
+			for _, p := range []string{"/console/nothing", "/console/assets/", "/console/assets/index.html", "/console/assets/nothing.js"} {
+				if status, _, _ := b.send("GET", p, "", ""); status != 404 {
+					t.Errorf("GET %s: %d", p, status)
+				}
 			}
 			if status, _, _ := b.send("PUT", "/console/session", "", b.csrf()); status != 405 {
 				t.Errorf("PUT /console/session: %d", status)

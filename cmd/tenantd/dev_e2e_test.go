@@ -115,7 +115,15 @@ func startDev(t testing.TB, bin string, args ...string) *devProc {
 		p.done <- cmd.Wait()
 	}()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		if cmd.ProcessState != nil {
+			return
+		}
+		// SIGTERM, so that tenantd dev removes its store; SIGKILL if it
+		// does not stop.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
 			<-p.done
 		}

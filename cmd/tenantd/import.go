@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -15,6 +16,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -49,6 +52,7 @@ import either way.`
 func (a *app) newImportCmd() *cobra.Command {
 	s := &session{a: a}
 	var parent, state string
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Load a tenantd export into this instance, idempotently",
@@ -66,11 +70,15 @@ func (a *app) newImportCmd() *cobra.Command {
 			if state == "" {
 				state = args[0] + ".state"
 			}
-			return a.importTree(cmd.Context(), s.c, args[0], parent, state)
+			if parallel < 1 || parallel > 64 {
+				return &usageError{errors.New("--parallel must be 1 to 64")}
+			}
+			return a.importTree(cmd.Context(), s.c, args[0], parent, state, parallel)
 		},
 	}
 	s.addSessionFlags(cmd)
 	cmd.Flags().StringVar(&parent, "parent", "", "tenant to create the file's top tenant under (default the tenant of the credentials)")
+	cmd.Flags().IntVar(&parallel, "parallel", 4, "how many requests to have under way at once (objects of one level of the tree go together)")
 	cmd.Flags().StringVar(&state, "state", "", "file that maps the export's ids to this instance's (default FILE.state)")
 	return cmd
 }
@@ -84,10 +92,12 @@ type importer struct {
 	ids    map[string]string // "tenant:ID" and "user:ID" of the file to this instance's id
 	state  *os.File
 
-	created, updated, unchanged int
+	mu sync.Mutex // guards ids and the state file's writes
+
+	created, updated, unchanged atomic.Int64
 }
 
-func (a *app) importTree(ctx context.Context, c *client.Client, path, parent, statePath string) error {
+func (a *app) importTree(ctx context.Context, c *client.Client, path, parent, statePath string, parallel int) error {
 	header, records, err := readTree(path)
 	if err != nil {
 		return err
@@ -108,28 +118,92 @@ func (a *app) importTree(ctx context.Context, c *client.Client, path, parent, st
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100_000_000),
 	)
-	// Tenants first, parents before children as the file has them; then
-	// what belongs to them, which may name any tenant of the tree.
-	for pass := range 2 {
-		for i, r := range records {
-			if (r.Type == "tenant") != (pass == 0) {
-				continue
-			}
-			if err := im.apply(ctx, r); err != nil {
-				_ = bar.Exit()
-				id := r.ID
-				if id == "" {
-					id = "of tenant " + r.TenantID
-				}
-				return fmt.Errorf("%s line %d (%s %s): %w", path, i+2, r.Type, id, err)
-			}
-			_ = bar.Add(1)
+	// Tenants first, level by level; then what belongs to them, level by
+	// level too (a child's offering items need its parent's). The records
+	// of one level go --parallel at a time.
+	for _, group := range importGroups(header.TenantID, records) {
+		if err := im.applyGroup(ctx, group, parallel, func() { _ = bar.Add(1) }); err != nil {
+			_ = bar.Exit()
+			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	_ = bar.Finish()
 	fmt.Fprintf(a.stderr, "imported %d objects: %d created, %d updated, %d unchanged\n",
-		len(records), im.created, im.updated, im.unchanged)
+		len(records), im.created.Load(), im.updated.Load(), im.unchanged.Load())
 	return nil
+}
+
+// numbered is a record and its line in the file.
+type numbered struct {
+	line int
+	treeRecord
+}
+
+// importGroups orders the records for import: the tenants of each level of
+// the tree, top first, then the other records by the level of their
+// tenant.
+func importGroups(top string, records []treeRecord) [][]numbered {
+	depth := map[string]int{}
+	maxDepth := 0
+	for _, r := range records {
+		if r.Type != "tenant" {
+			continue
+		}
+		d := 0
+		if r.ID != top {
+			d = depth[r.ParentID] + 1
+		}
+		depth[r.ID] = d
+		maxDepth = max(maxDepth, d)
+	}
+	groups := make([][]numbered, 2*(maxDepth+1))
+	for i, r := range records {
+		if r.Type == "tenant" {
+			groups[depth[r.ID]] = append(groups[depth[r.ID]], numbered{i + 2, r})
+		} else {
+			d := depth[r.TenantID]
+			groups[maxDepth+1+d] = append(groups[maxDepth+1+d], numbered{i + 2, r})
+		}
+	}
+	return groups
+}
+
+// applyGroup applies records, parallel at a time, calling done after each;
+// it returns the first error.
+func (im *importer) applyGroup(ctx context.Context, group []numbered, parallel int, done func()) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan numbered)
+	var firstErr error
+	var errOnce sync.Once
+	var wg sync.WaitGroup
+	for range min(parallel, len(group)) {
+		wg.Go(func() {
+			for r := range work {
+				if err := im.apply(ctx, r.treeRecord); err != nil {
+					errOnce.Do(func() {
+						id := r.ID
+						if id == "" {
+							id = "of tenant " + r.TenantID
+						}
+						firstErr = fmt.Errorf("line %d (%s %s): %w", r.line, r.Type, id, err)
+						cancel()
+					})
+					continue
+				}
+				done()
+			}
+		})
+	}
+	for _, r := range group {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+	return firstErr
 }
 
 // readTree reads and checks an export.
@@ -211,6 +285,8 @@ func (im *importer) openState(path string) error {
 // remember records a mapping in the state file. One write call a line: a
 // killed process leaves whole lines, or the last one cut.
 func (im *importer) remember(source, target string) error {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	im.ids[source] = target
 	b, err := json.Marshal(stateEntry{Source: source, Target: target})
 	if err != nil {
@@ -222,9 +298,17 @@ func (im *importer) remember(source, target string) error {
 	return nil
 }
 
+// lookup returns the id on this instance of an object of the file.
+func (im *importer) lookup(source string) (string, bool) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	t, ok := im.ids[source]
+	return t, ok
+}
+
 // tenant maps a tenant id of the file to this instance's.
 func (im *importer) tenant(id string) (string, error) {
-	if t, ok := im.ids["tenant:"+id]; ok {
+	if t, ok := im.lookup("tenant:" + id); ok {
 		return t, nil
 	}
 	return "", fmt.Errorf("tenant %s is not in the file before the objects that name it", id)
@@ -261,8 +345,8 @@ func (im *importer) apply(ctx context.Context, r treeRecord) error {
 
 func (im *importer) applyTenant(ctx context.Context, r treeRecord) error {
 	source := "tenant:" + r.ID
-	if _, ok := im.ids[source]; ok {
-		im.unchanged++
+	if _, ok := im.lookup(source); ok {
+		im.unchanged.Add(1)
 		return nil
 	}
 	var data map[string]json.RawMessage
@@ -274,7 +358,7 @@ func (im *importer) applyTenant(ctx context.Context, r treeRecord) error {
 	parent := im.parent
 	if r.ID == im.top {
 		if kind == string(client.TenantKindRoot) {
-			im.unchanged++
+			im.unchanged.Add(1)
 			return im.remember(source, im.parent)
 		}
 	} else {
@@ -296,7 +380,7 @@ func (im *importer) applyTenant(ctx context.Context, r treeRecord) error {
 	if err := json.Unmarshal(resp, &created); err != nil || created.ID == "" {
 		return fmt.Errorf("the tenant's create answered no id: %s", resp)
 	}
-	im.created++
+	im.created.Add(1)
 	return im.remember(source, created.ID)
 }
 
@@ -332,7 +416,7 @@ func (im *importer) applyPricing(ctx context.Context, r treeRecord) error {
 		put["currency"] = want.Currency
 	}
 	if len(put) == 1 {
-		im.unchanged++
+		im.unchanged.Add(1)
 		return nil
 	}
 	b, err := json.Marshal(put)
@@ -342,7 +426,7 @@ func (im *importer) applyPricing(ctx context.Context, r treeRecord) error {
 	if _, err := apiBody(im.c.UpdateTenantPricingSettingsWithBodyWithResponse(ctx, id, "application/json", bytes.NewReader(b))); err != nil {
 		return err
 	}
-	im.updated++
+	im.updated.Add(1)
 	return nil
 }
 
@@ -415,9 +499,9 @@ func (im *importer) applyBrand(ctx context.Context, r treeRecord) error {
 		changed = true
 	}
 	if changed {
-		im.updated++
+		im.updated.Add(1)
 	} else {
-		im.unchanged++
+		im.unchanged.Add(1)
 	}
 	return nil
 }
@@ -428,7 +512,7 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 		return err
 	}
 	source := "user:" + r.ID
-	id, ok := im.ids[source]
+	id, ok := im.lookup(source)
 	if !ok {
 		var data map[string]json.RawMessage
 		if err := json.Unmarshal(r.Data, &data); err != nil {
@@ -451,7 +535,7 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 		if err := im.remember(source, id); err != nil {
 			return err
 		}
-		im.created++
+		im.created.Add(1)
 	}
 	want := make([]string, 0, len(r.Roles))
 	put := client.AccessPoliciesPut{Items: []client.AccessPolicyPut{}}
@@ -479,7 +563,7 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 	slices.Sort(got)
 	if slices.Equal(want, got) {
 		if ok {
-			im.unchanged++
+			im.unchanged.Add(1)
 		}
 		return nil
 	}
@@ -487,7 +571,7 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 		return err
 	}
 	if ok {
-		im.updated++
+		im.updated.Add(1)
 	}
 	return nil
 }
@@ -495,9 +579,9 @@ func (im *importer) applyUser(ctx context.Context, r treeRecord) error {
 // count counts a record as changed or not.
 func (im *importer) count(changed bool) {
 	if changed {
-		im.updated++
+		im.updated.Add(1)
 	} else {
-		im.unchanged++
+		im.unchanged.Add(1)
 	}
 }
 
@@ -563,7 +647,7 @@ func (im *importer) applyItems(ctx context.Context, r treeRecord) error {
 		put = append(put, w)
 	}
 	if len(put) == 0 {
-		im.unchanged++
+		im.unchanged.Add(1)
 		return nil
 	}
 	b, err := json.Marshal(map[string]any{"offering_items": put})
@@ -573,7 +657,7 @@ func (im *importer) applyItems(ctx context.Context, r treeRecord) error {
 	if _, err := apiBody(im.c.SetTenantOfferingItemsWithBodyWithResponse(ctx, id, "application/json", bytes.NewReader(b))); err != nil {
 		return err
 	}
-	im.updated++
+	im.updated.Add(1)
 	return nil
 }
 

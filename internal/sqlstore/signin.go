@@ -126,6 +126,12 @@ func secretHash(token string) string {
 
 // CreateLoginToken issues a one-time login token; see tenantd.SignInService.
 func (db *DB) CreateLoginToken(ctx context.Context, userID string) (string, error) {
+	return db.createUserToken(ctx, tenantd.OTTLogin, userID)
+}
+
+// createUserToken issues a one-time token of purpose for a user the
+// principal in ctx may change, valid for tenantd.LoginTokenLifetime.
+func (db *DB) createUserToken(ctx context.Context, purpose, userID string) (string, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return "", err
@@ -135,24 +141,14 @@ func (db *DB) CreateLoginToken(ctx context.Context, userID string) (string, erro
 		if err != nil {
 			return "", err
 		}
-		return insertOneTimeToken(ctx, tx, tenantd.OTTLogin, u.ID, tenantd.LoginTokenLifetime)
+		return insertOneTimeToken(ctx, tx, purpose, u.ID, tenantd.LoginTokenLifetime)
 	})
 }
 
 // CreateVerifyToken issues a one-time verify token; see
 // tenantd.SignInService.
 func (db *DB) CreateVerifyToken(ctx context.Context, userID string) (string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return "", err
-	}
-	return write(ctx, db, func(tx *Tx) (string, error) {
-		u, err := writableUser(ctx, tx, p, userID)
-		if err != nil {
-			return "", err
-		}
-		return insertOneTimeToken(ctx, tx, tenantd.OTTVerify, u.ID, tenantd.LoginTokenLifetime)
-	})
+	return db.createUserToken(ctx, tenantd.OTTVerify, userID)
 }
 
 // ConsumeVerifyToken consumes a verify token; see tenantd.SignInService.

@@ -36,7 +36,11 @@ written as soon as the object is. Re-running the same import reads the map and
 changes nothing that is already as the file says; an import stopped part-way
 (even killed) resumes where it stopped. Each create is also sent with an
 Idempotency-Key made of the export's header and the object's id, so that a create
-whose answer was lost to an interruption is answered again, not made twice.
+whose answer was lost to an interruption is answered again, not made twice
+(the server keeps those answers 24 hours). Without its state file, an import into
+an instance that already holds the objects stops at the first one with a 409
+(tenant names are unique under a parent, logins everywhere): it never makes an
+object twice.
 
 The file's top tenant is created under --parent (default the tenant of the
 credentials); when it is the root tenant, its children go under --parent instead.

@@ -20971,6 +20971,11 @@ func (r RevokeTokenResponse) ContentType() string {
 	return ""
 }
 
+// RequestTokensResponse429Headers the declared response headers of an HTTP 429 response for RequestTokens
+type RequestTokensResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RequestTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20982,6 +20987,10 @@ type RequestTokensResponse struct {
 	JSON401 *TokenError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *TokenError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TokenError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestTokensResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21002,6 +21011,11 @@ func (r RequestTokensResponse) GetJSON401() *TokenError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r RequestTokensResponse) GetJSON403() *TokenError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestTokensResponse) GetJSON429() *TokenError {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -30995,6 +31009,26 @@ func ParseRequestTokensResponse(rsp *http.Response) (*RequestTokensResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestTokensResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

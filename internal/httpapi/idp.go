@@ -120,8 +120,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return &oauthError{http.StatusUnauthorized, "invalid_client", "client credentials are required"}
 		}
-		if p, err = s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r)); err != nil {
-			return &oauthError{http.StatusUnauthorized, "invalid_client", tenantd.ErrorMessage(err)}
+		if err := s.checkSignIn(w, r, "client:"+id, func() (err error) {
+			p, err = s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r))
+			return err
+		}); err != nil {
+			return signInError(err, "invalid_client")
 		}
 		clientID = id
 	case grantPassword:
@@ -137,13 +140,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		}
 		clientID = publicClientID
 		if ok {
-			if _, err := s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r)); err != nil {
-				return &oauthError{http.StatusUnauthorized, "invalid_client", tenantd.ErrorMessage(err)}
+			if err := s.checkSignIn(w, r, "client:"+id, func() error {
+				_, err := s.Auth.AuthenticateClient(r.Context(), id, secret, clientIP(r))
+				return err
+			}); err != nil {
+				return signInError(err, "invalid_client")
 			}
 			clientID = id
 		}
-		if p, err = s.SignIn.AuthenticateUser(r.Context(), username, password); err != nil {
-			return &oauthError{http.StatusUnauthorized, "access_denied", tenantd.ErrorMessage(err)}
+		if err := s.checkSignIn(w, r, username, func() (err error) {
+			p, err = s.SignIn.AuthenticateUser(r.Context(), username, password)
+			return err
+		}); err != nil {
+			return signInError(err, "access_denied")
 		}
 		ch, err := s.MFA.VerifySecondFactor(r.Context(), p.ID, r.PostForm.Get("totp_code"))
 		if err != nil {

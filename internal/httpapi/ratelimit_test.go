@@ -15,12 +15,20 @@ import (
 	"github.com/tenantd/tenantd/internal/metrics"
 )
 
-// clock is a test clock: the real time shifted by what the test adds.
-type clock struct{ offset atomic.Int64 }
+// clock is a test clock: the time it was set at, moved on only by what
+// the test adds.
+type clock struct {
+	base   time.Time
+	offset atomic.Int64
+}
 
-func (c *clock) now() time.Time               { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) advance(d time.Duration)      { c.offset.Add(int64(d)) }
-func (c *clock) set(s *httpapi.Server) *clock { s.Now = c.now; return c }
+func (c *clock) now() time.Time          { return c.base.Add(time.Duration(c.offset.Load())) }
+func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *clock) set(s *httpapi.Server) *clock {
+	c.base = time.Now()
+	s.Now = c.now
+	return c
+}
 
 // reserve serves e's store again with the server configure changes, and
 // points e at it.

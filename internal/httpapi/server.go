@@ -86,6 +86,11 @@ type Server struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names a
 	// request's remote address (see RemoteIP).
 	TrustedProxies []netip.Prefix
+	// SignInLimits tune sign-in throttling (see throttle.go).
+	SignInLimits SignInLimits
+
+	throttleOnce sync.Once
+	signIns      *signInThrottle
 
 	keysMu       sync.Mutex
 	keysReloaded time.Time

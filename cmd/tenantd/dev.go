@@ -104,6 +104,7 @@ type devInstance struct {
 }
 
 func (a *app) dev(ctx context.Context, cfg devConfig) (err error) {
+	start := time.Now()
 	log, err := cfg.log.logger(a.stderr)
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func (a *app) dev(ctx context.Context, cfg devConfig) (err error) {
 		_ = srv.Close()
 		return fmt.Errorf("print the fixture: %w", err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "store", dir, "mode", "dev")
+	log.Info("listening", "addr", ln.Addr().String(), "store", dir, "mode", "dev", "startup", time.Since(start))
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -228,6 +229,14 @@ func TestDevClock(t *testing.T) {
 		t.Fatalf("a monthly report has stored reports before its first run: %v", items)
 	}
 
+	// A deleted tenant, kept for the retention period (30 days).
+	gone := partner.must("POST", "/tenants", nil, map[string]any{"name": "to be purged", "kind": "customer", "parent_id": fx.Partner.TenantID}, 201)
+	goneID := gone["id"].(string)
+	gone = partner.must("PUT", "/tenants/"+goneID, nil, map[string]any{"enabled": false, "version": gone["version"]}, 200)
+	partner.must("DELETE", "/tenants/"+goneID, url.Values{"version": {fmt.Sprint(gone["version"])}}, nil, 204)
+	deleted := url.Values{"allow_deleted": {"true"}}
+	partner.must("GET", "/tenants/"+goneID, deleted, nil, 200)
+
 	// Only the root's API clients move the clock, and only forward.
 	if status, _ := partner.call("POST", "/dev/clock", nil, map[string]string{"advance": "1h"}); status != 403 {
 		t.Errorf("a partner's client moved the clock: %d, want 403", status)
@@ -254,6 +263,9 @@ func TestDevClock(t *testing.T) {
 	items := partner.must("GET", "/reports/"+reportID+"/stored", nil, nil, 200)["items"].([]any)
 	if len(items) == 0 || items[0].(map[string]any)["status"] != "saved" {
 		t.Errorf("after a month the monthly report has stored reports %v, want one saved", items)
+	}
+	if status, _ := partner.call("GET", "/tenants/"+goneID, deleted, nil); status != 404 {
+		t.Errorf("after a month the deleted tenant is still there (%d), want it purged", status)
 	}
 	set := n.Add(24 * time.Hour).UTC().Truncate(time.Second)
 	if got := root.must("POST", "/dev/clock", nil, map[string]string{"set": set.Format(time.RFC3339)}, 200)["now"]; got == nil {

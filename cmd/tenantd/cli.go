@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -239,23 +240,52 @@ func (s *session) print(t table) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(t.value)
 	case "yaml":
-		// Through JSON, so that the keys are the API's.
-		b, err := json.Marshal(t.value)
-		if err != nil {
-			return err
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		enc := yaml.NewEncoder(w)
-		enc.SetIndent(2)
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		return enc.Close()
+		return writeYAML(w, t.value)
 	}
 	return writeTable(w, s.width(), t.header, t.rows)
+}
+
+// writeYAML writes v as one YAML document. It goes through JSON, so that
+// the keys are the API's, and keeps numbers as they were sent: a version
+// such as 1796687878694 stays an integer rather than turning into a float.
+func writeYAML(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(yamlNumbers(doc)); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// yamlNumbers replaces the json.Numbers in v by int64 or float64.
+func yamlNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64() // a number the JSON encoder wrote
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = yamlNumbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = yamlNumbers(e)
+		}
+	}
+	return v
 }
 
 // width is the terminal's width, or 0 (no limit) when stdout is not one.

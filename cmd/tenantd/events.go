@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/tenantd/tenantd/client"
 )
@@ -182,20 +181,7 @@ func (s *session) stream(format string, events []client.Event, first bool) error
 		}
 	case "yaml":
 		for _, e := range events {
-			b, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			var v any
-			if err := json.Unmarshal(b, &v); err != nil {
-				return err
-			}
-			enc := yaml.NewEncoder(w)
-			enc.SetIndent(2)
-			if err := enc.Encode(v); err != nil {
-				return err
-			}
-			if err := enc.Close(); err != nil {
+			if err := writeYAML(w, e); err != nil {
 				return err
 			}
 			if _, err := fmt.Fprintln(w, "---"); err != nil {

@@ -47,9 +47,6 @@ func (s *session) editionsCheck() *cobra.Command {
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err
@@ -84,9 +81,6 @@ switch are printed.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err

@@ -37,8 +37,12 @@ func (s *session) applications(ctx context.Context) ([]client.Application, error
 	return resp.JSON200.Items, nil
 }
 
-// application finds a service by id, type or name.
+// application connects, if need be, and finds a service by id, type or
+// name.
 func (s *session) application(ctx context.Context, ref string) (*client.Application, error) {
+	if err := s.connect(ctx); err != nil {
+		return nil, err
+	}
 	apps, err := s.applications(ctx)
 	if err != nil {
 		return nil, err
@@ -128,9 +132,6 @@ func (s *session) servicesToggle(on bool) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err

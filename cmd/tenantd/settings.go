@@ -84,9 +84,6 @@ of the service.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err
@@ -130,9 +127,6 @@ the tenant only, not to those below.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err
@@ -175,9 +169,6 @@ func (s *session) settingsUnset() *cobra.Command {
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := s.connect(ctx); err != nil {
-				return err
-			}
 			app, err := s.application(ctx, args[0])
 			if err != nil {
 				return err

@@ -191,6 +191,11 @@ func (d *devServer) open(ctx context.Context, path string) (*devInstance, error)
 	inst := &devInstance{db: db, stopJobs: func() {}}
 	d.instances = append(d.instances, inst)
 	db.Now = d.clock.Now
+	// The store goes when tenantd dev ends: its password hashes need not
+	// resist a stolen copy, and at the full cost they would be most of the
+	// start-up.
+	cost := auth.ThrowawayHashCost()
+	db.PasswordHashCost = &cost
 	issuer, err := db.Issuer(ctx, "", d.publicURL)
 	if err != nil {
 		return nil, fmt.Errorf("token issuer: %w", err)

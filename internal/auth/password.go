@@ -24,16 +24,35 @@ const (
 // PasswordCost describes the cost settings of new password hashes.
 const PasswordCost = "argon2id m=19456 KiB, t=2, p=1"
 
-// HashPassword returns an argon2id hash of a password in the PHC string
-// format: $argon2id$v=19$m=...,t=...,p=...$salt$hash.
+// HashCost is the argon2id cost of a password hash: memory in KiB and
+// passes over it.
+type HashCost struct {
+	MemoryKiB, Passes uint32
+}
+
+// DefaultHashCost is the cost of PasswordCost.
+func DefaultHashCost() HashCost { return HashCost{MemoryKiB: argonMemoryKiB, Passes: argonTime} }
+
+// ThrowawayHashCost is the least cost argon2id allows, for a store that is
+// deleted when its process ends (tenantd dev): its hashes verify as any
+// other, but protect nothing against an attacker who takes the store.
+func ThrowawayHashCost() HashCost { return HashCost{MemoryKiB: 8, Passes: 1} }
+
+// HashPassword returns an argon2id hash of a password, of the default
+// cost, in the PHC string format: $argon2id$v=19$m=...,t=...,p=...$salt$hash.
 func HashPassword(password string) (string, error) {
+	return DefaultHashCost().Hash(password)
+}
+
+// Hash returns an argon2id hash of a password of cost c, as HashPassword.
+func (c HashCost) Hash(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.Passes, c.MemoryKiB, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.MemoryKiB, c.Passes, argonThreads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 

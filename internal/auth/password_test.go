@@ -33,6 +33,21 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
+// TestThrowawayHashCost: a hash of the throw-away cost records that cost
+// and verifies as any other.
+func TestThrowawayHashCost(t *testing.T) {
+	h, err := auth.ThrowawayHashCost().Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=8,t=1,p=1$") {
+		t.Errorf("hash = %q, want argon2id of m=8, t=1", h)
+	}
+	if !auth.CheckPassword(h, "correct horse battery staple") || auth.CheckPassword(h, "correct horse battery stapl") {
+		t.Error("a throw-away hash does not tell the right password from a wrong one")
+	}
+}
+
 func BenchmarkHashPassword(b *testing.B) {
 	for b.Loop() {
 		if _, err := auth.HashPassword("correct horse battery staple"); err != nil {

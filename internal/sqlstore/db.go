@@ -26,6 +26,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/tenantd/tenantd"
+	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/catalog"
 )
 
@@ -50,6 +51,10 @@ type DB struct {
 	UsageHistoryRetention time.Duration
 	// Observer, when set, watches every transaction (metrics, traces).
 	Observer Observer
+	// PasswordHashCost, when set, is the argon2id cost of new password
+	// hashes instead of auth.DefaultHashCost; only a throw-away store
+	// should lower it.
+	PasswordHashCost *auth.HashCost
 
 	mu      sync.Mutex
 	writers map[*Tx]time.Time // open write transactions and their now, for change-feed timestamps

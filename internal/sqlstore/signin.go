@@ -321,7 +321,7 @@ func (db *DB) Activate(ctx context.Context, token, password string) (*tenantd.Us
 	if err := tenantd.ValidatePassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := db.hashPassword(password)
 	if err != nil {
 		return nil, err
 	}

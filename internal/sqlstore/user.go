@@ -811,6 +811,14 @@ func (db *DB) SetAccessPolicies(ctx context.Context, userID string, policies []t
 // zeroID is the id clients send for objects whose id the server assigns.
 const zeroID = "00000000-0000-0000-0000-000000000000"
 
+// hashPassword hashes a new password at the store's cost.
+func (db *DB) hashPassword(password string) (string, error) {
+	if db.PasswordHashCost != nil {
+		return db.PasswordHashCost.Hash(password)
+	}
+	return auth.HashPassword(password)
+}
+
 // SetPassword sets a user's password; see tenantd.UserService.
 func (db *DB) SetPassword(ctx context.Context, userID, password string) error {
 	p, err := principal(ctx)
@@ -820,7 +828,7 @@ func (db *DB) SetPassword(ctx context.Context, userID, password string) error {
 	if err := tenantd.ValidatePassword(password); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := db.hashPassword(password)
 	if err != nil {
 		return err
 	}

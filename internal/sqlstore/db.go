@@ -26,8 +26,8 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/tenantd/tenantd"
-	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/catalog"
+	"github.com/tenantd/tenantd/internal/auth"
 )
 
 // DB is a connection to a store. It implements the domain services.

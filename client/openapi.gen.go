@@ -4746,6 +4746,9 @@ type PreconditionFailed = ErrorScheme
 // RequestTooLarge defines model for RequestTooLarge.
 type RequestTooLarge = ErrorScheme
 
+// TooManyRequests defines model for TooManyRequests.
+type TooManyRequests = ErrorScheme
+
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = ErrorScheme
 
@@ -19166,16 +19169,30 @@ type ClientWithResponsesInterface interface {
 	FetchUserUpsellWithResponse(ctx context.Context, userID UserID, reqEditors ...RequestEditorFn) (*FetchUserUpsellResponse, error)
 }
 
+// FetchOpenIDConfigurationResponse429Headers the declared response headers of an HTTP 429 response for FetchOpenIDConfiguration
+type FetchOpenIDConfigurationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchOpenIDConfigurationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *OpenidConfiguration
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchOpenIDConfigurationResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r FetchOpenIDConfigurationResponse) GetJSON200() *OpenidConfiguration {
 	return r.JSON200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchOpenIDConfigurationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19207,6 +19224,11 @@ func (r FetchOpenIDConfigurationResponse) ContentType() string {
 	return ""
 }
 
+// GetForgotLinkResponse429Headers the declared response headers of an HTTP 429 response for GetForgotLink
+type GetForgotLinkResponse429Headers struct {
+	RetryAfter *int
+}
+
 type GetForgotLinkResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19214,6 +19236,10 @@ type GetForgotLinkResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetForgotLinkResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -19224,6 +19250,11 @@ func (r GetForgotLinkResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetForgotLinkResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetForgotLinkResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19255,6 +19286,11 @@ func (r GetForgotLinkResponse) ContentType() string {
 	return ""
 }
 
+// FetchAlertsResponse429Headers the declared response headers of an HTTP 429 response for FetchAlerts
+type FetchAlertsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchAlertsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19266,6 +19302,10 @@ type FetchAlertsResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAlertsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19286,6 +19326,11 @@ func (r FetchAlertsResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchAlertsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchAlertsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19317,6 +19362,11 @@ func (r FetchAlertsResponse) ContentType() string {
 	return ""
 }
 
+// FetchApplicationsResponse429Headers the declared response headers of an HTTP 429 response for FetchApplications
+type FetchApplicationsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchApplicationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19328,6 +19378,10 @@ type FetchApplicationsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchApplicationsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19348,6 +19402,11 @@ func (r FetchApplicationsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r FetchApplicationsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchApplicationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19379,6 +19438,11 @@ func (r FetchApplicationsResponse) ContentType() string {
 	return ""
 }
 
+// FetchApplicationResponse429Headers the declared response headers of an HTTP 429 response for FetchApplication
+type FetchApplicationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchApplicationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19392,6 +19456,10 @@ type FetchApplicationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchApplicationResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19417,6 +19485,11 @@ func (r FetchApplicationResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchApplicationResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchApplicationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19448,6 +19521,11 @@ func (r FetchApplicationResponse) ContentType() string {
 	return ""
 }
 
+// TurnOffTenantApplicationResponse429Headers the declared response headers of an HTTP 429 response for TurnOffTenantApplication
+type TurnOffTenantApplicationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type TurnOffTenantApplicationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19459,6 +19537,10 @@ type TurnOffTenantApplicationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TurnOffTenantApplicationResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -19479,6 +19561,11 @@ func (r TurnOffTenantApplicationResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r TurnOffTenantApplicationResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TurnOffTenantApplicationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19510,6 +19597,11 @@ func (r TurnOffTenantApplicationResponse) ContentType() string {
 	return ""
 }
 
+// TurnOnTenantApplicationResponse429Headers the declared response headers of an HTTP 429 response for TurnOnTenantApplication
+type TurnOnTenantApplicationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type TurnOnTenantApplicationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19521,6 +19613,10 @@ type TurnOnTenantApplicationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TurnOnTenantApplicationResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -19541,6 +19637,11 @@ func (r TurnOnTenantApplicationResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r TurnOnTenantApplicationResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TurnOnTenantApplicationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19572,6 +19673,11 @@ func (r TurnOnTenantApplicationResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantSettingsResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantSettings
+type FetchTenantSettingsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19585,6 +19691,10 @@ type FetchTenantSettingsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantSettingsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19610,6 +19720,11 @@ func (r FetchTenantSettingsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantSettingsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantSettingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19641,6 +19756,11 @@ func (r FetchTenantSettingsResponse) ContentType() string {
 	return ""
 }
 
+// DeleteTenantApplicationSettingResponse429Headers the declared response headers of an HTTP 429 response for DeleteTenantApplicationSetting
+type DeleteTenantApplicationSettingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteTenantApplicationSettingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19652,6 +19772,10 @@ type DeleteTenantApplicationSettingResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTenantApplicationSettingResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -19672,6 +19796,11 @@ func (r DeleteTenantApplicationSettingResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteTenantApplicationSettingResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteTenantApplicationSettingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19703,6 +19832,11 @@ func (r DeleteTenantApplicationSettingResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantApplicationSettingResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantApplicationSetting
+type FetchTenantApplicationSettingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantApplicationSettingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19716,6 +19850,10 @@ type FetchTenantApplicationSettingResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantApplicationSettingResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19741,6 +19879,11 @@ func (r FetchTenantApplicationSettingResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantApplicationSettingResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantApplicationSettingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19772,6 +19915,11 @@ func (r FetchTenantApplicationSettingResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantApplicationSettingResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenantApplicationSetting
+type UpdateTenantApplicationSettingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantApplicationSettingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19789,6 +19937,10 @@ type UpdateTenantApplicationSettingResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantApplicationSettingResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19826,6 +19978,11 @@ func (r UpdateTenantApplicationSettingResponse) GetJSON415() *UnsupportedMediaTy
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantApplicationSettingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantApplicationSettingResponse) GetBody() []byte {
 	return r.Body
@@ -19855,6 +20012,11 @@ func (r UpdateTenantApplicationSettingResponse) ContentType() string {
 	return ""
 }
 
+// FetchClientsBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchClientsBatch
+type FetchClientsBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchClientsBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19866,6 +20028,10 @@ type FetchClientsBatchResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchClientsBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19886,6 +20052,11 @@ func (r FetchClientsBatchResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r FetchClientsBatchResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchClientsBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -19917,6 +20088,11 @@ func (r FetchClientsBatchResponse) ContentType() string {
 	return ""
 }
 
+// CreateClientResponse429Headers the declared response headers of an HTTP 429 response for CreateClient
+type CreateClientResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateClientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19934,6 +20110,10 @@ type CreateClientResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateClientResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -19971,6 +20151,11 @@ func (r CreateClientResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateClientResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateClientResponse) GetBody() []byte {
 	return r.Body
@@ -20000,6 +20185,11 @@ func (r CreateClientResponse) ContentType() string {
 	return ""
 }
 
+// DeleteClientResponse429Headers the declared response headers of an HTTP 429 response for DeleteClient
+type DeleteClientResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteClientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20011,6 +20201,10 @@ type DeleteClientResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteClientResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -20031,6 +20225,11 @@ func (r DeleteClientResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteClientResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteClientResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20062,6 +20261,11 @@ func (r DeleteClientResponse) ContentType() string {
 	return ""
 }
 
+// FetchClientResponse429Headers the declared response headers of an HTTP 429 response for FetchClient
+type FetchClientResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchClientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20075,6 +20279,10 @@ type FetchClientResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchClientResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20100,6 +20308,11 @@ func (r FetchClientResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchClientResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchClientResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20131,6 +20344,11 @@ func (r FetchClientResponse) ContentType() string {
 	return ""
 }
 
+// UpdateClientResponse429Headers the declared response headers of an HTTP 429 response for UpdateClient
+type UpdateClientResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateClientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20148,6 +20366,10 @@ type UpdateClientResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateClientResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20185,6 +20407,11 @@ func (r UpdateClientResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateClientResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateClientResponse) GetBody() []byte {
 	return r.Body
@@ -20214,6 +20441,11 @@ func (r UpdateClientResponse) ContentType() string {
 	return ""
 }
 
+// MoveDevClockResponse429Headers the declared response headers of an HTTP 429 response for MoveDevClock
+type MoveDevClockResponse429Headers struct {
+	RetryAfter *int
+}
+
 type MoveDevClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20227,6 +20459,10 @@ type MoveDevClockResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *MoveDevClockResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20252,6 +20488,11 @@ func (r MoveDevClockResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r MoveDevClockResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r MoveDevClockResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20283,6 +20524,11 @@ func (r MoveDevClockResponse) ContentType() string {
 	return ""
 }
 
+// ResetDevStoreResponse429Headers the declared response headers of an HTTP 429 response for ResetDevStore
+type ResetDevStoreResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ResetDevStoreResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20294,6 +20540,10 @@ type ResetDevStoreResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ResetDevStoreResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20314,6 +20564,11 @@ func (r ResetDevStoreResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ResetDevStoreResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ResetDevStoreResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20345,6 +20600,11 @@ func (r ResetDevStoreResponse) ContentType() string {
 	return ""
 }
 
+// ListEventsResponse429Headers the declared response headers of an HTTP 429 response for ListEvents
+type ListEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20358,6 +20618,10 @@ type ListEventsResponse struct {
 	JSON403 *ErrorScheme
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ErrorScheme
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20383,6 +20647,11 @@ func (r ListEventsResponse) GetJSON403() *ErrorScheme {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListEventsResponse) GetJSON404() *ErrorScheme {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20414,6 +20683,11 @@ func (r ListEventsResponse) ContentType() string {
 	return ""
 }
 
+// RequestDeviceAuthorizationResponse429Headers the declared response headers of an HTTP 429 response for RequestDeviceAuthorization
+type RequestDeviceAuthorizationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RequestDeviceAuthorizationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20423,6 +20697,10 @@ type RequestDeviceAuthorizationResponse struct {
 	JSON400 *TokenError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *TokenError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestDeviceAuthorizationResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20438,6 +20716,11 @@ func (r RequestDeviceAuthorizationResponse) GetJSON400() *TokenError {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r RequestDeviceAuthorizationResponse) GetJSON401() *TokenError {
 	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestDeviceAuthorizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20469,6 +20752,11 @@ func (r RequestDeviceAuthorizationResponse) ContentType() string {
 	return ""
 }
 
+// DeviceAuthorizationApproval0Response429Headers the declared response headers of an HTTP 429 response for DeviceAuthorizationApproval0
+type DeviceAuthorizationApproval0Response429Headers struct {
+	RetryAfter *int
+}
+
 type DeviceAuthorizationApproval0Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20480,6 +20768,10 @@ type DeviceAuthorizationApproval0Response struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *TokenError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceAuthorizationApproval0Response429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20500,6 +20792,11 @@ func (r DeviceAuthorizationApproval0Response) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DeviceAuthorizationApproval0Response) GetJSON403() *TokenError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceAuthorizationApproval0Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20531,6 +20828,11 @@ func (r DeviceAuthorizationApproval0Response) ContentType() string {
 	return ""
 }
 
+// DeviceAuthorizationApproval1Response429Headers the declared response headers of an HTTP 429 response for DeviceAuthorizationApproval1
+type DeviceAuthorizationApproval1Response429Headers struct {
+	RetryAfter *int
+}
+
 type DeviceAuthorizationApproval1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20540,6 +20842,10 @@ type DeviceAuthorizationApproval1Response struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *TokenError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeviceAuthorizationApproval1Response429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -20555,6 +20861,11 @@ func (r DeviceAuthorizationApproval1Response) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DeviceAuthorizationApproval1Response) GetJSON403() *TokenError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeviceAuthorizationApproval1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20586,9 +20897,23 @@ func (r DeviceAuthorizationApproval1Response) ContentType() string {
 	return ""
 }
 
+// FetchOneTimeTokenLoginPageResponse429Headers the declared response headers of an HTTP 429 response for FetchOneTimeTokenLoginPage
+type FetchOneTimeTokenLoginPageResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchOneTimeTokenLoginPageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchOneTimeTokenLoginPageResponse429Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchOneTimeTokenLoginPageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20620,6 +20945,11 @@ func (r FetchOneTimeTokenLoginPageResponse) ContentType() string {
 	return ""
 }
 
+// IntrospectTokenResponse429Headers the declared response headers of an HTTP 429 response for IntrospectToken
+type IntrospectTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type IntrospectTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20631,6 +20961,10 @@ type IntrospectTokenResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IntrospectTokenResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20651,6 +20985,11 @@ func (r IntrospectTokenResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r IntrospectTokenResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IntrospectTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20682,16 +21021,30 @@ func (r IntrospectTokenResponse) ContentType() string {
 	return ""
 }
 
+// FetchJWKSResponse429Headers the declared response headers of an HTTP 429 response for FetchJWKS
+type FetchJWKSResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchJWKSResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Jwks
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchJWKSResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r FetchJWKSResponse) GetJSON200() *Jwks {
 	return r.JSON200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchJWKSResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20728,11 +21081,25 @@ type LogoutResponse200Headers struct {
 	SetCookie *string
 }
 
+// LogoutResponse429Headers the declared response headers of an HTTP 429 response for Logout
+type LogoutResponse429Headers struct {
+	RetryAfter *int
+}
+
 type LogoutResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *LogoutResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LogoutResponse429Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LogoutResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20764,6 +21131,11 @@ func (r LogoutResponse) ContentType() string {
 	return ""
 }
 
+// RequestOneTimeTokenResponse429Headers the declared response headers of an HTTP 429 response for RequestOneTimeToken
+type RequestOneTimeTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RequestOneTimeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20781,6 +21153,10 @@ type RequestOneTimeTokenResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestOneTimeTokenResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20818,6 +21194,11 @@ func (r RequestOneTimeTokenResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestOneTimeTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r RequestOneTimeTokenResponse) GetBody() []byte {
 	return r.Body
@@ -20852,6 +21233,11 @@ type LogInWithOneTimeTokenResponse200Headers struct {
 	SetCookie *string
 }
 
+// LogInWithOneTimeTokenResponse429Headers the declared response headers of an HTTP 429 response for LogInWithOneTimeToken
+type LogInWithOneTimeTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type LogInWithOneTimeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20865,8 +21251,12 @@ type LogInWithOneTimeTokenResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *LogInWithOneTimeTokenResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LogInWithOneTimeTokenResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20892,6 +21282,11 @@ func (r LogInWithOneTimeTokenResponse) GetJSON413() *RequestTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r LogInWithOneTimeTokenResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LogInWithOneTimeTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -20923,6 +21318,11 @@ func (r LogInWithOneTimeTokenResponse) ContentType() string {
 	return ""
 }
 
+// RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
+type RevokeTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20930,6 +21330,10 @@ type RevokeTokenResponse struct {
 	JSON400 *RevokeError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *RevokeError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeTokenResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -20940,6 +21344,11 @@ func (r RevokeTokenResponse) GetJSON400() *RevokeError {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r RevokeTokenResponse) GetJSON401() *RevokeError {
 	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21047,6 +21456,11 @@ func (r RequestTokensResponse) ContentType() string {
 	return ""
 }
 
+// FetchInfrastructuresBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchInfrastructuresBatch
+type FetchInfrastructuresBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchInfrastructuresBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21060,6 +21474,10 @@ type FetchInfrastructuresBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchInfrastructuresBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21085,6 +21503,11 @@ func (r FetchInfrastructuresBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchInfrastructuresBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchInfrastructuresBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21116,6 +21539,11 @@ func (r FetchInfrastructuresBatchResponse) ContentType() string {
 	return ""
 }
 
+// RegisterInfrastructureResponse429Headers the declared response headers of an HTTP 429 response for RegisterInfrastructure
+type RegisterInfrastructureResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RegisterInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21133,6 +21561,10 @@ type RegisterInfrastructureResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RegisterInfrastructureResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -21170,6 +21602,11 @@ func (r RegisterInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterInfrastructureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r RegisterInfrastructureResponse) GetBody() []byte {
 	return r.Body
@@ -21199,6 +21636,11 @@ func (r RegisterInfrastructureResponse) ContentType() string {
 	return ""
 }
 
+// UnregisterInfrastructureResponse429Headers the declared response headers of an HTTP 429 response for UnregisterInfrastructure
+type UnregisterInfrastructureResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UnregisterInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21214,6 +21656,10 @@ type UnregisterInfrastructureResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnregisterInfrastructureResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -21244,6 +21690,11 @@ func (r UnregisterInfrastructureResponse) GetJSON409() *Conflict {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r UnregisterInfrastructureResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnregisterInfrastructureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21285,6 +21736,11 @@ type FetchInfrastructureResponse304Headers struct {
 	ETag *string
 }
 
+// FetchInfrastructureResponse429Headers the declared response headers of an HTTP 429 response for FetchInfrastructure
+type FetchInfrastructureResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21298,10 +21754,14 @@ type FetchInfrastructureResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchInfrastructureResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchInfrastructureResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchInfrastructureResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21327,6 +21787,11 @@ func (r FetchInfrastructureResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchInfrastructureResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchInfrastructureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21363,6 +21828,11 @@ type UpdateInfrastructureResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateInfrastructureResponse429Headers the declared response headers of an HTTP 429 response for UpdateInfrastructure
+type UpdateInfrastructureResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateInfrastructureResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21384,8 +21854,12 @@ type UpdateInfrastructureResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateInfrastructureResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateInfrastructureResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21433,6 +21907,11 @@ func (r UpdateInfrastructureResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInfrastructureResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateInfrastructureResponse) GetBody() []byte {
 	return r.Body
@@ -21462,6 +21941,11 @@ func (r UpdateInfrastructureResponse) ContentType() string {
 	return ""
 }
 
+// FetchInfrastructuresLocationsBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchInfrastructuresLocationsBatch
+type FetchInfrastructuresLocationsBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchInfrastructuresLocationsBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21475,6 +21959,10 @@ type FetchInfrastructuresLocationsBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchInfrastructuresLocationsBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21500,6 +21988,11 @@ func (r FetchInfrastructuresLocationsBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchInfrastructuresLocationsBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchInfrastructuresLocationsBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21531,6 +22024,11 @@ func (r FetchInfrastructuresLocationsBatchResponse) ContentType() string {
 	return ""
 }
 
+// CreateInfrastructuresLocationResponse429Headers the declared response headers of an HTTP 429 response for CreateInfrastructuresLocation
+type CreateInfrastructuresLocationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21548,6 +22046,10 @@ type CreateInfrastructuresLocationResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInfrastructuresLocationResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -21585,6 +22087,11 @@ func (r CreateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaTyp
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInfrastructuresLocationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateInfrastructuresLocationResponse) GetBody() []byte {
 	return r.Body
@@ -21614,6 +22121,11 @@ func (r CreateInfrastructuresLocationResponse) ContentType() string {
 	return ""
 }
 
+// DeleteInfrastructuresLocationResponse429Headers the declared response headers of an HTTP 429 response for DeleteInfrastructuresLocation
+type DeleteInfrastructuresLocationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21629,6 +22141,10 @@ type DeleteInfrastructuresLocationResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteInfrastructuresLocationResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -21659,6 +22175,11 @@ func (r DeleteInfrastructuresLocationResponse) GetJSON409() *Conflict {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r DeleteInfrastructuresLocationResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteInfrastructuresLocationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21700,6 +22221,11 @@ type FetchInfrastructuresLocationResponse304Headers struct {
 	ETag *string
 }
 
+// FetchInfrastructuresLocationResponse429Headers the declared response headers of an HTTP 429 response for FetchInfrastructuresLocation
+type FetchInfrastructuresLocationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21713,10 +22239,14 @@ type FetchInfrastructuresLocationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchInfrastructuresLocationResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchInfrastructuresLocationResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchInfrastructuresLocationResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21742,6 +22272,11 @@ func (r FetchInfrastructuresLocationResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchInfrastructuresLocationResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchInfrastructuresLocationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21778,6 +22313,11 @@ type UpdateInfrastructuresLocationResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateInfrastructuresLocationResponse429Headers the declared response headers of an HTTP 429 response for UpdateInfrastructuresLocation
+type UpdateInfrastructuresLocationResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateInfrastructuresLocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21799,8 +22339,12 @@ type UpdateInfrastructuresLocationResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateInfrastructuresLocationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateInfrastructuresLocationResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21848,6 +22392,11 @@ func (r UpdateInfrastructuresLocationResponse) GetJSON415() *UnsupportedMediaTyp
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInfrastructuresLocationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateInfrastructuresLocationResponse) GetBody() []byte {
 	return r.Body
@@ -21877,6 +22426,11 @@ func (r UpdateInfrastructuresLocationResponse) ContentType() string {
 	return ""
 }
 
+// FetchLocationInfrastructuresResponse429Headers the declared response headers of an HTTP 429 response for FetchLocationInfrastructures
+type FetchLocationInfrastructuresResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchLocationInfrastructuresResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21890,6 +22444,10 @@ type FetchLocationInfrastructuresResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchLocationInfrastructuresResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -21915,6 +22473,11 @@ func (r FetchLocationInfrastructuresResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchLocationInfrastructuresResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchLocationInfrastructuresResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21946,16 +22509,30 @@ func (r FetchLocationInfrastructuresResponse) ContentType() string {
 	return ""
 }
 
+// FetchOpenAPIDocumentResponse429Headers the declared response headers of an HTTP 429 response for FetchOpenAPIDocument
+type FetchOpenAPIDocumentResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchOpenAPIDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
 	YAML200 *string
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchOpenAPIDocumentResponse429Headers
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
 func (r FetchOpenAPIDocumentResponse) GetYAML200() *string {
 	return r.YAML200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchOpenAPIDocumentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -21987,6 +22564,11 @@ func (r FetchOpenAPIDocumentResponse) ContentType() string {
 	return ""
 }
 
+// FetchRegistrationTokens0Response429Headers the declared response headers of an HTTP 429 response for FetchRegistrationTokens0
+type FetchRegistrationTokens0Response429Headers struct {
+	RetryAfter *int
+}
+
 type FetchRegistrationTokens0Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21996,6 +22578,10 @@ type FetchRegistrationTokens0Response struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRegistrationTokens0Response429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22011,6 +22597,11 @@ func (r FetchRegistrationTokens0Response) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r FetchRegistrationTokens0Response) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchRegistrationTokens0Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22042,6 +22633,11 @@ func (r FetchRegistrationTokens0Response) ContentType() string {
 	return ""
 }
 
+// CreateRegistrationToken0Response429Headers the declared response headers of an HTTP 429 response for CreateRegistrationToken0
+type CreateRegistrationToken0Response429Headers struct {
+	RetryAfter *int
+}
+
 type CreateRegistrationToken0Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22057,6 +22653,10 @@ type CreateRegistrationToken0Response struct {
 	JSON404 *NotFound
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRegistrationToken0Response429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -22089,6 +22689,11 @@ func (r CreateRegistrationToken0Response) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRegistrationToken0Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateRegistrationToken0Response) GetBody() []byte {
 	return r.Body
@@ -22118,6 +22723,11 @@ func (r CreateRegistrationToken0Response) ContentType() string {
 	return ""
 }
 
+// DeleteRegistrationTokenResponse429Headers the declared response headers of an HTTP 429 response for DeleteRegistrationToken
+type DeleteRegistrationTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteRegistrationTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22129,6 +22739,10 @@ type DeleteRegistrationTokenResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteRegistrationTokenResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -22149,6 +22763,11 @@ func (r DeleteRegistrationTokenResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteRegistrationTokenResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteRegistrationTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22180,6 +22799,11 @@ func (r DeleteRegistrationTokenResponse) ContentType() string {
 	return ""
 }
 
+// CreateReportResponse429Headers the declared response headers of an HTTP 429 response for CreateReport
+type CreateReportResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22197,6 +22821,10 @@ type CreateReportResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateReportResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22234,6 +22862,11 @@ func (r CreateReportResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateReportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateReportResponse) GetBody() []byte {
 	return r.Body
@@ -22263,6 +22896,11 @@ func (r CreateReportResponse) ContentType() string {
 	return ""
 }
 
+// DeleteReportResponse429Headers the declared response headers of an HTTP 429 response for DeleteReport
+type DeleteReportResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22278,6 +22916,10 @@ type DeleteReportResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteReportResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -22308,6 +22950,11 @@ func (r DeleteReportResponse) GetJSON409() *Conflict {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r DeleteReportResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteReportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22349,6 +22996,11 @@ type FetchReportResponse304Headers struct {
 	ETag *string
 }
 
+// FetchReportResponse429Headers the declared response headers of an HTTP 429 response for FetchReport
+type FetchReportResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22362,10 +23014,14 @@ type FetchReportResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchReportResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchReportResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchReportResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22391,6 +23047,11 @@ func (r FetchReportResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchReportResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchReportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22427,6 +23088,11 @@ type UpdateReportResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateReportResponse429Headers the declared response headers of an HTTP 429 response for UpdateReport
+type UpdateReportResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22448,8 +23114,12 @@ type UpdateReportResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateReportResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateReportResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22497,6 +23167,11 @@ func (r UpdateReportResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateReportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateReportResponse) GetBody() []byte {
 	return r.Body
@@ -22526,6 +23201,11 @@ func (r UpdateReportResponse) ContentType() string {
 	return ""
 }
 
+// FetchStoredReportsResponse429Headers the declared response headers of an HTTP 429 response for FetchStoredReports
+type FetchStoredReportsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchStoredReportsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22539,6 +23219,10 @@ type FetchStoredReportsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchStoredReportsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22564,6 +23248,11 @@ func (r FetchStoredReportsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchStoredReportsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchStoredReportsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22601,6 +23290,11 @@ type DownloadStoredReportResponse200Headers struct {
 	ContentLength      *int
 }
 
+// DownloadStoredReportResponse429Headers the declared response headers of an HTTP 429 response for DownloadStoredReport
+type DownloadStoredReportResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DownloadStoredReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22612,8 +23306,12 @@ type DownloadStoredReportResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DownloadStoredReportResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadStoredReportResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -22634,6 +23332,11 @@ func (r DownloadStoredReportResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DownloadStoredReportResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadStoredReportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22665,6 +23368,11 @@ func (r DownloadStoredReportResponse) ContentType() string {
 	return ""
 }
 
+// SearchResponse429Headers the declared response headers of an HTTP 429 response for Search
+type SearchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SearchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22680,6 +23388,10 @@ type SearchResponse struct {
 	JSON404 *NotFound
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22712,6 +23424,11 @@ func (r SearchResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SearchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r SearchResponse) GetBody() []byte {
 	return r.Body
@@ -22741,6 +23458,11 @@ func (r SearchResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantsBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantsBatch
+type FetchTenantsBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantsBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22754,6 +23476,10 @@ type FetchTenantsBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantsBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22779,6 +23505,11 @@ func (r FetchTenantsBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantsBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantsBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22810,6 +23541,11 @@ func (r FetchTenantsBatchResponse) ContentType() string {
 	return ""
 }
 
+// CreateTenantResponse429Headers the declared response headers of an HTTP 429 response for CreateTenant
+type CreateTenantResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22829,6 +23565,10 @@ type CreateTenantResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTenantResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -22871,6 +23611,11 @@ func (r CreateTenantResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateTenantResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateTenantResponse) GetBody() []byte {
 	return r.Body
@@ -22900,6 +23645,11 @@ func (r CreateTenantResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantsApplicationsBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantsApplicationsBatch
+type FetchTenantsApplicationsBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantsApplicationsBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22913,6 +23663,10 @@ type FetchTenantsApplicationsBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantsApplicationsBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -22938,6 +23692,11 @@ func (r FetchTenantsApplicationsBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantsApplicationsBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantsApplicationsBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -22969,6 +23728,11 @@ func (r FetchTenantsApplicationsBatchResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantOfferingItemsBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantOfferingItemsBatch
+type FetchTenantOfferingItemsBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantOfferingItemsBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22982,6 +23746,10 @@ type FetchTenantOfferingItemsBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantOfferingItemsBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23007,6 +23775,11 @@ func (r FetchTenantOfferingItemsBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantOfferingItemsBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantOfferingItemsBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23038,6 +23811,11 @@ func (r FetchTenantOfferingItemsBatchResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantsUsagesBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantsUsagesBatch
+type FetchTenantsUsagesBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantsUsagesBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23051,6 +23829,10 @@ type FetchTenantsUsagesBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantsUsagesBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23076,6 +23858,11 @@ func (r FetchTenantsUsagesBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantsUsagesBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantsUsagesBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23107,6 +23894,11 @@ func (r FetchTenantsUsagesBatchResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantsUsagesResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenantsUsages
+type UpdateTenantsUsagesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantsUsagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23122,6 +23914,10 @@ type UpdateTenantsUsagesResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantsUsagesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23154,6 +23950,11 @@ func (r UpdateTenantsUsagesResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantsUsagesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantsUsagesResponse) GetBody() []byte {
 	return r.Body
@@ -23183,6 +23984,11 @@ func (r UpdateTenantsUsagesResponse) ContentType() string {
 	return ""
 }
 
+// DeleteTenantResponse429Headers the declared response headers of an HTTP 429 response for DeleteTenant
+type DeleteTenantResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23200,6 +24006,10 @@ type DeleteTenantResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTenantResponse429Headers
 }
 
 // GetApplicationVndTenantdDryRunJSON200 returns the response for an HTTP 200 `application/vnd.tenantd.dry-run+json` response
@@ -23235,6 +24045,11 @@ func (r DeleteTenantResponse) GetJSON409() *Conflict {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r DeleteTenantResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteTenantResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23276,6 +24091,11 @@ type FetchTenantResponse304Headers struct {
 	ETag *string
 }
 
+// FetchTenantResponse429Headers the declared response headers of an HTTP 429 response for FetchTenant
+type FetchTenantResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23289,10 +24109,14 @@ type FetchTenantResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchTenantResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchTenantResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23318,6 +24142,11 @@ func (r FetchTenantResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23354,6 +24183,11 @@ type UpdateTenantResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateTenantResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenant
+type UpdateTenantResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23377,8 +24211,12 @@ type UpdateTenantResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateTenantResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23431,6 +24269,11 @@ func (r UpdateTenantResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantResponse) GetBody() []byte {
 	return r.Body
@@ -23460,6 +24303,11 @@ func (r UpdateTenantResponse) ContentType() string {
 	return ""
 }
 
+// FetchAvailableTenantApplicationsResponse429Headers the declared response headers of an HTTP 429 response for FetchAvailableTenantApplications
+type FetchAvailableTenantApplicationsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchAvailableTenantApplicationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23473,6 +24321,10 @@ type FetchAvailableTenantApplicationsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAvailableTenantApplicationsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23498,6 +24350,11 @@ func (r FetchAvailableTenantApplicationsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchAvailableTenantApplicationsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchAvailableTenantApplicationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23529,6 +24386,11 @@ func (r FetchAvailableTenantApplicationsResponse) ContentType() string {
 	return ""
 }
 
+// DisableCustomBrandingResponse429Headers the declared response headers of an HTTP 429 response for DisableCustomBranding
+type DisableCustomBrandingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DisableCustomBrandingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23544,6 +24406,10 @@ type DisableCustomBrandingResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DisableCustomBrandingResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -23576,6 +24442,11 @@ func (r DisableCustomBrandingResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DisableCustomBrandingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r DisableCustomBrandingResponse) GetBody() []byte {
 	return r.Body
@@ -23605,6 +24476,11 @@ func (r DisableCustomBrandingResponse) ContentType() string {
 	return ""
 }
 
+// FetchCustomBrandingOptionsResponse429Headers the declared response headers of an HTTP 429 response for FetchCustomBrandingOptions
+type FetchCustomBrandingOptionsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchCustomBrandingOptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23618,6 +24494,10 @@ type FetchCustomBrandingOptionsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCustomBrandingOptionsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23643,6 +24523,11 @@ func (r FetchCustomBrandingOptionsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchCustomBrandingOptionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchCustomBrandingOptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23674,6 +24559,11 @@ func (r FetchCustomBrandingOptionsResponse) ContentType() string {
 	return ""
 }
 
+// EnableCustomBrandingResponse429Headers the declared response headers of an HTTP 429 response for EnableCustomBranding
+type EnableCustomBrandingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type EnableCustomBrandingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23691,6 +24581,10 @@ type EnableCustomBrandingResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EnableCustomBrandingResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -23728,6 +24622,11 @@ func (r EnableCustomBrandingResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EnableCustomBrandingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r EnableCustomBrandingResponse) GetBody() []byte {
 	return r.Body
@@ -23757,6 +24656,11 @@ func (r EnableCustomBrandingResponse) ContentType() string {
 	return ""
 }
 
+// ModifyCustomBrandingResponse429Headers the declared response headers of an HTTP 429 response for ModifyCustomBranding
+type ModifyCustomBrandingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ModifyCustomBrandingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23778,6 +24682,10 @@ type ModifyCustomBrandingResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ModifyCustomBrandingResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -23825,6 +24733,11 @@ func (r ModifyCustomBrandingResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ModifyCustomBrandingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r ModifyCustomBrandingResponse) GetBody() []byte {
 	return r.Body
@@ -23860,6 +24773,11 @@ type FetchTenantBrandLogoResponse200Headers struct {
 	ContentLength *int
 }
 
+// FetchTenantBrandLogoResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantBrandLogo
+type FetchTenantBrandLogoResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantBrandLogoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23871,8 +24789,12 @@ type FetchTenantBrandLogoResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchTenantBrandLogoResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantBrandLogoResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -23893,6 +24815,11 @@ func (r FetchTenantBrandLogoResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantBrandLogoResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantBrandLogoResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -23924,6 +24851,11 @@ func (r FetchTenantBrandLogoResponse) ContentType() string {
 	return ""
 }
 
+// UploadTenantBrandLogoResponse429Headers the declared response headers of an HTTP 429 response for UploadTenantBrandLogo
+type UploadTenantBrandLogoResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UploadTenantBrandLogoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23945,6 +24877,10 @@ type UploadTenantBrandLogoResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *ErrorScheme
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UploadTenantBrandLogoResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -23992,6 +24928,11 @@ func (r UploadTenantBrandLogoResponse) GetJSON415() *ErrorScheme {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UploadTenantBrandLogoResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UploadTenantBrandLogoResponse) GetBody() []byte {
 	return r.Body
@@ -24021,6 +24962,11 @@ func (r UploadTenantBrandLogoResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantChildrenResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantChildren
+type FetchTenantChildrenResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantChildrenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24034,6 +24980,10 @@ type FetchTenantChildrenResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantChildrenResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24059,6 +25009,11 @@ func (r FetchTenantChildrenResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantChildrenResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantChildrenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24090,6 +25045,11 @@ func (r FetchTenantChildrenResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantDefaultIdpIDResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenantDefaultIdpID
+type UpdateTenantDefaultIdpIDResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantDefaultIdpIDResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24109,6 +25069,10 @@ type UpdateTenantDefaultIdpIDResponse struct {
 	JSON412 *PreconditionFailed
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantDefaultIdpIDResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24151,6 +25115,11 @@ func (r UpdateTenantDefaultIdpIDResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantDefaultIdpIDResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantDefaultIdpIDResponse) GetBody() []byte {
 	return r.Body
@@ -24180,6 +25149,11 @@ func (r UpdateTenantDefaultIdpIDResponse) ContentType() string {
 	return ""
 }
 
+// PerformTenantEditionSwitchCheckResponse429Headers the declared response headers of an HTTP 429 response for PerformTenantEditionSwitchCheck
+type PerformTenantEditionSwitchCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
 type PerformTenantEditionSwitchCheckResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24193,6 +25167,10 @@ type PerformTenantEditionSwitchCheckResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PerformTenantEditionSwitchCheckResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24218,6 +25196,11 @@ func (r PerformTenantEditionSwitchCheckResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r PerformTenantEditionSwitchCheckResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PerformTenantEditionSwitchCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24249,6 +25232,11 @@ func (r PerformTenantEditionSwitchCheckResponse) ContentType() string {
 	return ""
 }
 
+// SwitchTenantEditionResponse429Headers the declared response headers of an HTTP 429 response for SwitchTenantEdition
+type SwitchTenantEditionResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SwitchTenantEditionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24266,6 +25254,10 @@ type SwitchTenantEditionResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SwitchTenantEditionResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24303,6 +25295,11 @@ func (r SwitchTenantEditionResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SwitchTenantEditionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r SwitchTenantEditionResponse) GetBody() []byte {
 	return r.Body
@@ -24332,6 +25329,11 @@ func (r SwitchTenantEditionResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantInfrastructureLocationsResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantInfrastructureLocations
+type FetchTenantInfrastructureLocationsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantInfrastructureLocationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24345,6 +25347,10 @@ type FetchTenantInfrastructureLocationsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantInfrastructureLocationsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24370,6 +25376,11 @@ func (r FetchTenantInfrastructureLocationsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantInfrastructureLocationsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantInfrastructureLocationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24401,6 +25412,11 @@ func (r FetchTenantInfrastructureLocationsResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantMFAStatusResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantMFAStatus
+type FetchTenantMFAStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantMFAStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24414,6 +25430,10 @@ type FetchTenantMFAStatusResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantMFAStatusResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24439,6 +25459,11 @@ func (r FetchTenantMFAStatusResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantMFAStatusResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantMFAStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24470,6 +25495,11 @@ func (r FetchTenantMFAStatusResponse) ContentType() string {
 	return ""
 }
 
+// ManageTenantMFAStatusResponse429Headers the declared response headers of an HTTP 429 response for ManageTenantMFAStatus
+type ManageTenantMFAStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ManageTenantMFAStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24485,6 +25515,10 @@ type ManageTenantMFAStatusResponse struct {
 	JSON404 *NotFound
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ManageTenantMFAStatusResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24517,6 +25551,11 @@ func (r ManageTenantMFAStatusResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ManageTenantMFAStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r ManageTenantMFAStatusResponse) GetBody() []byte {
 	return r.Body
@@ -24546,6 +25585,11 @@ func (r ManageTenantMFAStatusResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantOfferingItemsResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantOfferingItems
+type FetchTenantOfferingItemsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantOfferingItemsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24559,6 +25603,10 @@ type FetchTenantOfferingItemsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantOfferingItemsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24584,6 +25632,11 @@ func (r FetchTenantOfferingItemsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantOfferingItemsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantOfferingItemsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24615,6 +25668,11 @@ func (r FetchTenantOfferingItemsResponse) ContentType() string {
 	return ""
 }
 
+// SetTenantOfferingItemsResponse429Headers the declared response headers of an HTTP 429 response for SetTenantOfferingItems
+type SetTenantOfferingItemsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SetTenantOfferingItemsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24634,6 +25692,10 @@ type SetTenantOfferingItemsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON426 the response for an HTTP 426 `application/json` response
 	JSON426 *ErrorScheme
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetTenantOfferingItemsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24676,6 +25738,11 @@ func (r SetTenantOfferingItemsResponse) GetJSON426() *ErrorScheme {
 	return r.JSON426
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetTenantOfferingItemsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r SetTenantOfferingItemsResponse) GetBody() []byte {
 	return r.Body
@@ -24705,6 +25772,11 @@ func (r SetTenantOfferingItemsResponse) ContentType() string {
 	return ""
 }
 
+// FetchOfferingItemsAvailableForTenantChildResponse429Headers the declared response headers of an HTTP 429 response for FetchOfferingItemsAvailableForTenantChild
+type FetchOfferingItemsAvailableForTenantChildResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchOfferingItemsAvailableForTenantChildResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24718,6 +25790,10 @@ type FetchOfferingItemsAvailableForTenantChildResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchOfferingItemsAvailableForTenantChildResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24743,6 +25819,11 @@ func (r FetchOfferingItemsAvailableForTenantChildResponse) GetJSON403() *Forbidd
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchOfferingItemsAvailableForTenantChildResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchOfferingItemsAvailableForTenantChildResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24774,6 +25855,11 @@ func (r FetchOfferingItemsAvailableForTenantChildResponse) ContentType() string 
 	return ""
 }
 
+// FetchTenantOfferingItemsPricesResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantOfferingItemsPrices
+type FetchTenantOfferingItemsPricesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantOfferingItemsPricesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24787,6 +25873,10 @@ type FetchTenantOfferingItemsPricesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantOfferingItemsPricesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24812,6 +25902,11 @@ func (r FetchTenantOfferingItemsPricesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantOfferingItemsPricesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantOfferingItemsPricesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -24843,6 +25938,11 @@ func (r FetchTenantOfferingItemsPricesResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTenantOfferingItemsPricesResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenantOfferingItemsPrices
+type UpdateTenantOfferingItemsPricesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantOfferingItemsPricesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24862,6 +25962,10 @@ type UpdateTenantOfferingItemsPricesResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantOfferingItemsPricesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24904,6 +26008,11 @@ func (r UpdateTenantOfferingItemsPricesResponse) GetJSON415() *UnsupportedMediaT
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantOfferingItemsPricesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantOfferingItemsPricesResponse) GetBody() []byte {
 	return r.Body
@@ -24943,6 +26052,11 @@ type FetchTenantPricingSettingsResponse304Headers struct {
 	ETag *string
 }
 
+// FetchTenantPricingSettingsResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantPricingSettings
+type FetchTenantPricingSettingsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantPricingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24956,10 +26070,14 @@ type FetchTenantPricingSettingsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchTenantPricingSettingsResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchTenantPricingSettingsResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantPricingSettingsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -24985,6 +26103,11 @@ func (r FetchTenantPricingSettingsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantPricingSettingsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantPricingSettingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25021,6 +26144,11 @@ type UpdateTenantPricingSettingsResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateTenantPricingSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateTenantPricingSettings
+type UpdateTenantPricingSettingsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateTenantPricingSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25042,8 +26170,12 @@ type UpdateTenantPricingSettingsResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateTenantPricingSettingsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTenantPricingSettingsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25091,6 +26223,11 @@ func (r UpdateTenantPricingSettingsResponse) GetJSON415() *UnsupportedMediaType 
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateTenantPricingSettingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateTenantPricingSettingsResponse) GetBody() []byte {
 	return r.Body
@@ -25120,6 +26257,11 @@ func (r UpdateTenantPricingSettingsResponse) ContentType() string {
 	return ""
 }
 
+// FetchRegistrationTokens1Response429Headers the declared response headers of an HTTP 429 response for FetchRegistrationTokens1
+type FetchRegistrationTokens1Response429Headers struct {
+	RetryAfter *int
+}
+
 type FetchRegistrationTokens1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25133,6 +26275,10 @@ type FetchRegistrationTokens1Response struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRegistrationTokens1Response429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25158,6 +26304,11 @@ func (r FetchRegistrationTokens1Response) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchRegistrationTokens1Response) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchRegistrationTokens1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25189,6 +26340,11 @@ func (r FetchRegistrationTokens1Response) ContentType() string {
 	return ""
 }
 
+// CreateRegistrationToken1Response429Headers the declared response headers of an HTTP 429 response for CreateRegistrationToken1
+type CreateRegistrationToken1Response429Headers struct {
+	RetryAfter *int
+}
+
 type CreateRegistrationToken1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25204,6 +26360,10 @@ type CreateRegistrationToken1Response struct {
 	JSON404 *NotFound
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRegistrationToken1Response429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25236,6 +26396,11 @@ func (r CreateRegistrationToken1Response) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRegistrationToken1Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateRegistrationToken1Response) GetBody() []byte {
 	return r.Body
@@ -25265,6 +26430,11 @@ func (r CreateRegistrationToken1Response) ContentType() string {
 	return ""
 }
 
+// FetchTenantReportsResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantReports
+type FetchTenantReportsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantReportsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25278,6 +26448,10 @@ type FetchTenantReportsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantReportsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25303,6 +26477,11 @@ func (r FetchTenantReportsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantReportsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantReportsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25334,6 +26513,11 @@ func (r FetchTenantReportsResponse) ContentType() string {
 	return ""
 }
 
+// RestoreDeletedTenantResponse429Headers the declared response headers of an HTTP 429 response for RestoreDeletedTenant
+type RestoreDeletedTenantResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RestoreDeletedTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25347,6 +26531,10 @@ type RestoreDeletedTenantResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RestoreDeletedTenantResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -25372,6 +26560,11 @@ func (r RestoreDeletedTenantResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RestoreDeletedTenantResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RestoreDeletedTenantResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25403,6 +26596,11 @@ func (r RestoreDeletedTenantResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantUsagesResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantUsages
+type FetchTenantUsagesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantUsagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25416,6 +26614,10 @@ type FetchTenantUsagesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantUsagesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25441,6 +26643,11 @@ func (r FetchTenantUsagesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantUsagesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantUsagesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25472,6 +26679,11 @@ func (r FetchTenantUsagesResponse) ContentType() string {
 	return ""
 }
 
+// FetchTenantUsersResponse429Headers the declared response headers of an HTTP 429 response for FetchTenantUsers
+type FetchTenantUsersResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchTenantUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25485,6 +26697,10 @@ type FetchTenantUsersResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchTenantUsersResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25510,6 +26726,11 @@ func (r FetchTenantUsersResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchTenantUsersResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchTenantUsersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25541,6 +26762,11 @@ func (r FetchTenantUsersResponse) ContentType() string {
 	return ""
 }
 
+// FetchUsersBatchResponse429Headers the declared response headers of an HTTP 429 response for FetchUsersBatch
+type FetchUsersBatchResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchUsersBatchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25554,6 +26780,10 @@ type FetchUsersBatchResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchUsersBatchResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25579,6 +26809,11 @@ func (r FetchUsersBatchResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchUsersBatchResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchUsersBatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25610,6 +26845,11 @@ func (r FetchUsersBatchResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
+type CreateUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25629,6 +26869,10 @@ type CreateUserResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateUserResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25671,6 +26915,11 @@ func (r CreateUserResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateUserResponse) GetBody() []byte {
 	return r.Body
@@ -25700,9 +26949,23 @@ func (r CreateUserResponse) ContentType() string {
 	return ""
 }
 
+// ActivationPageResponse429Headers the declared response headers of an HTTP 429 response for ActivationPage
+type ActivationPageResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ActivationPageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ActivationPageResponse429Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ActivationPageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25734,6 +26997,11 @@ func (r ActivationPageResponse) ContentType() string {
 	return ""
 }
 
+// ActivateUserResponse429Headers the declared response headers of an HTTP 429 response for ActivateUser
+type ActivateUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ActivateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25745,6 +27013,10 @@ type ActivateUserResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ActivateUserResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -25765,6 +27037,11 @@ func (r ActivateUserResponse) GetJSON413() *RequestTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ActivateUserResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ActivateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25796,6 +27073,11 @@ func (r ActivateUserResponse) ContentType() string {
 	return ""
 }
 
+// CheckLoginNameAvailabilityResponse429Headers the declared response headers of an HTTP 429 response for CheckLoginNameAvailability
+type CheckLoginNameAvailabilityResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CheckLoginNameAvailabilityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25807,6 +27089,10 @@ type CheckLoginNameAvailabilityResponse struct {
 	JSON406 *ErrorScheme
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckLoginNameAvailabilityResponse429Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -25827,6 +27113,11 @@ func (r CheckLoginNameAvailabilityResponse) GetJSON406() *ErrorScheme {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CheckLoginNameAvailabilityResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckLoginNameAvailabilityResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25858,6 +27149,11 @@ func (r CheckLoginNameAvailabilityResponse) ContentType() string {
 	return ""
 }
 
+// CheckPasswordResponse429Headers the declared response headers of an HTTP 429 response for CheckPassword
+type CheckPasswordResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CheckPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25867,6 +27163,10 @@ type CheckPasswordResponse struct {
 	JSON400 *BadRequest
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckPasswordResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25882,6 +27182,11 @@ func (r CheckPasswordResponse) GetJSON400() *BadRequest {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CheckPasswordResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckPasswordResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25913,6 +27218,11 @@ func (r CheckPasswordResponse) ContentType() string {
 	return ""
 }
 
+// FetchCurrentUserInfoResponse429Headers the declared response headers of an HTTP 429 response for FetchCurrentUserInfo
+type FetchCurrentUserInfoResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchCurrentUserInfoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25920,6 +27230,10 @@ type FetchCurrentUserInfoResponse struct {
 	JSON200 *UserMe
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCurrentUserInfoResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25930,6 +27244,11 @@ func (r FetchCurrentUserInfoResponse) GetJSON200() *UserMe {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r FetchCurrentUserInfoResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchCurrentUserInfoResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -25961,6 +27280,11 @@ func (r FetchCurrentUserInfoResponse) ContentType() string {
 	return ""
 }
 
+// DeleteUserResponse429Headers the declared response headers of an HTTP 429 response for DeleteUser
+type DeleteUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25976,6 +27300,10 @@ type DeleteUserResponse struct {
 	JSON409 *Conflict
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteUserResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26006,6 +27334,11 @@ func (r DeleteUserResponse) GetJSON409() *Conflict {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r DeleteUserResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26047,6 +27380,11 @@ type FetchUserResponse304Headers struct {
 	ETag *string
 }
 
+// FetchUserResponse429Headers the declared response headers of an HTTP 429 response for FetchUser
+type FetchUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26060,10 +27398,14 @@ type FetchUserResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *FetchUserResponse200Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *FetchUserResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchUserResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26089,6 +27431,11 @@ func (r FetchUserResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchUserResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26125,6 +27472,11 @@ type UpdateUserResponse200Headers struct {
 	ETag *string
 }
 
+// UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
+type UpdateUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26146,8 +27498,12 @@ type UpdateUserResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateUserResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateUserResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26195,6 +27551,11 @@ func (r UpdateUserResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateUserResponse) GetBody() []byte {
 	return r.Body
@@ -26224,6 +27585,11 @@ func (r UpdateUserResponse) ContentType() string {
 	return ""
 }
 
+// FetchUserAccessPoliciesResponse429Headers the declared response headers of an HTTP 429 response for FetchUserAccessPolicies
+type FetchUserAccessPoliciesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchUserAccessPoliciesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26237,6 +27603,10 @@ type FetchUserAccessPoliciesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchUserAccessPoliciesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26262,6 +27632,11 @@ func (r FetchUserAccessPoliciesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchUserAccessPoliciesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchUserAccessPoliciesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26293,6 +27668,11 @@ func (r FetchUserAccessPoliciesResponse) ContentType() string {
 	return ""
 }
 
+// UpdateUserAccessPoliciesResponse429Headers the declared response headers of an HTTP 429 response for UpdateUserAccessPolicies
+type UpdateUserAccessPoliciesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateUserAccessPoliciesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26312,6 +27692,10 @@ type UpdateUserAccessPoliciesResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateUserAccessPoliciesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26354,6 +27738,11 @@ func (r UpdateUserAccessPoliciesResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateUserAccessPoliciesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateUserAccessPoliciesResponse) GetBody() []byte {
 	return r.Body
@@ -26383,6 +27772,11 @@ func (r UpdateUserAccessPoliciesResponse) ContentType() string {
 	return ""
 }
 
+// ManageUserMFAStatusResponse429Headers the declared response headers of an HTTP 429 response for ManageUserMFAStatus
+type ManageUserMFAStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ManageUserMFAStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26396,6 +27790,10 @@ type ManageUserMFAStatusResponse struct {
 	JSON404 *NotFound
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ManageUserMFAStatusResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26421,6 +27819,11 @@ func (r ManageUserMFAStatusResponse) GetJSON404() *NotFound {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ManageUserMFAStatusResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ManageUserMFAStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26452,6 +27855,11 @@ func (r ManageUserMFAStatusResponse) ContentType() string {
 	return ""
 }
 
+// SetUserPasswordResponse429Headers the declared response headers of an HTTP 429 response for SetUserPassword
+type SetUserPasswordResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SetUserPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26467,6 +27875,10 @@ type SetUserPasswordResponse struct {
 	JSON413 *RequestTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetUserPasswordResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26499,6 +27911,11 @@ func (r SetUserPasswordResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetUserPasswordResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetBody returns the raw response body bytes
 func (r SetUserPasswordResponse) GetBody() []byte {
 	return r.Body
@@ -26528,6 +27945,11 @@ func (r SetUserPasswordResponse) ContentType() string {
 	return ""
 }
 
+// RestoreDeletedUserResponse429Headers the declared response headers of an HTTP 429 response for RestoreDeletedUser
+type RestoreDeletedUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RestoreDeletedUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26541,6 +27963,10 @@ type RestoreDeletedUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RestoreDeletedUserResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26566,6 +27992,11 @@ func (r RestoreDeletedUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RestoreDeletedUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RestoreDeletedUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26597,6 +28028,11 @@ func (r RestoreDeletedUserResponse) ContentType() string {
 	return ""
 }
 
+// SendActivationEmailResponse429Headers the declared response headers of an HTTP 429 response for SendActivationEmail
+type SendActivationEmailResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SendActivationEmailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26608,6 +28044,10 @@ type SendActivationEmailResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendActivationEmailResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26628,6 +28068,11 @@ func (r SendActivationEmailResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendActivationEmailResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SendActivationEmailResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -26659,6 +28104,11 @@ func (r SendActivationEmailResponse) ContentType() string {
 	return ""
 }
 
+// FetchUserUpsellResponse429Headers the declared response headers of an HTTP 429 response for FetchUserUpsell
+type FetchUserUpsellResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchUserUpsellResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26672,6 +28122,10 @@ type FetchUserUpsellResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchUserUpsellResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -26697,6 +28151,11 @@ func (r FetchUserUpsellResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r FetchUserUpsellResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchUserUpsellResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -29594,6 +31053,26 @@ func ParseFetchOpenIDConfigurationResponse(rsp *http.Response) (*FetchOpenIDConf
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchOpenIDConfigurationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29627,6 +31106,26 @@ func ParseGetForgotLinkResponse(rsp *http.Response) (*GetForgotLinkResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetForgotLinkResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29674,6 +31173,26 @@ func ParseFetchAlertsResponse(rsp *http.Response) (*FetchAlertsResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchAlertsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29721,6 +31240,26 @@ func ParseFetchApplicationsResponse(rsp *http.Response) (*FetchApplicationsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchApplicationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29775,6 +31314,26 @@ func ParseFetchApplicationResponse(rsp *http.Response) (*FetchApplicationRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchApplicationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29825,6 +31384,26 @@ func ParseTurnOffTenantApplicationResponse(rsp *http.Response) (*TurnOffTenantAp
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers TurnOffTenantApplicationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29875,6 +31454,26 @@ func ParseTurnOnTenantApplicationResponse(rsp *http.Response) (*TurnOnTenantAppl
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers TurnOnTenantApplicationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29929,6 +31528,26 @@ func ParseFetchTenantSettingsResponse(rsp *http.Response) (*FetchTenantSettingsR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -29979,6 +31598,26 @@ func ParseDeleteTenantApplicationSettingResponse(rsp *http.Response) (*DeleteTen
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteTenantApplicationSettingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30033,6 +31672,26 @@ func ParseFetchTenantApplicationSettingResponse(rsp *http.Response) (*FetchTenan
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantApplicationSettingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30101,6 +31760,26 @@ func ParseUpdateTenantApplicationSettingResponse(rsp *http.Response) (*UpdateTen
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantApplicationSettingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30148,6 +31827,26 @@ func ParseFetchClientsBatchResponse(rsp *http.Response) (*FetchClientsBatchRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchClientsBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30216,6 +31915,26 @@ func ParseCreateClientResponse(rsp *http.Response) (*CreateClientResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30266,6 +31985,26 @@ func ParseDeleteClientResponse(rsp *http.Response) (*DeleteClientResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30320,6 +32059,26 @@ func ParseFetchClientResponse(rsp *http.Response) (*FetchClientResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30388,6 +32147,26 @@ func ParseUpdateClientResponse(rsp *http.Response) (*UpdateClientResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30442,6 +32221,26 @@ func ParseMoveDevClockResponse(rsp *http.Response) (*MoveDevClockResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers MoveDevClockResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30489,6 +32288,26 @@ func ParseResetDevStoreResponse(rsp *http.Response) (*ResetDevStoreResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ResetDevStoreResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30543,6 +32362,26 @@ func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30583,6 +32422,26 @@ func ParseRequestDeviceAuthorizationResponse(rsp *http.Response) (*RequestDevice
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestDeviceAuthorizationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30630,6 +32489,26 @@ func ParseDeviceAuthorizationApproval0Response(rsp *http.Response) (*DeviceAutho
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeviceAuthorizationApproval0Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30673,6 +32552,26 @@ func ParseDeviceAuthorizationApproval1Response(rsp *http.Response) (*DeviceAutho
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeviceAuthorizationApproval1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30689,6 +32588,29 @@ func ParseFetchOneTimeTokenLoginPageResponse(rsp *http.Response) (*FetchOneTimeT
 	response := &FetchOneTimeTokenLoginPageResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchOneTimeTokenLoginPageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30736,6 +32658,26 @@ func ParseIntrospectTokenResponse(rsp *http.Response) (*IntrospectTokenResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers IntrospectTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30762,6 +32704,26 @@ func ParseFetchJWKSResponse(rsp *http.Response) (*FetchJWKSResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchJWKSResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30781,6 +32743,16 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
 	case rsp.StatusCode == 200:
 		var headers LogoutResponse200Headers
 		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
@@ -30791,6 +32763,16 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 			headers.SetCookie = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers LogoutResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30859,6 +32841,26 @@ func ParseRequestOneTimeTokenResponse(rsp *http.Response) (*RequestOneTimeTokenR
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestOneTimeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30913,6 +32915,13 @@ func ParseLogInWithOneTimeTokenResponse(rsp *http.Response) (*LogInWithOneTimeTo
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -30926,6 +32935,16 @@ func ParseLogInWithOneTimeTokenResponse(rsp *http.Response) (*LogInWithOneTimeTo
 			headers.SetCookie = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers LogInWithOneTimeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -30962,6 +32981,26 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31083,6 +33122,26 @@ func ParseFetchInfrastructuresBatchResponse(rsp *http.Response) (*FetchInfrastru
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchInfrastructuresBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31151,6 +33210,26 @@ func ParseRegisterInfrastructureResponse(rsp *http.Response) (*RegisterInfrastru
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RegisterInfrastructureResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31215,6 +33294,26 @@ func ParseUnregisterInfrastructureResponse(rsp *http.Response) (*UnregisterInfra
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UnregisterInfrastructureResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31272,6 +33371,13 @@ func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -31295,6 +33401,16 @@ func ParseFetchInfrastructureResponse(rsp *http.Response) (*FetchInfrastructureR
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchInfrastructureResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31377,6 +33493,13 @@ func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructur
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -31390,6 +33513,16 @@ func ParseUpdateInfrastructureResponse(rsp *http.Response) (*UpdateInfrastructur
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateInfrastructureResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31444,6 +33577,26 @@ func ParseFetchInfrastructuresLocationsBatchResponse(rsp *http.Response) (*Fetch
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchInfrastructuresLocationsBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31512,6 +33665,26 @@ func ParseCreateInfrastructuresLocationResponse(rsp *http.Response) (*CreateInfr
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateInfrastructuresLocationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31576,6 +33749,26 @@ func ParseDeleteInfrastructuresLocationResponse(rsp *http.Response) (*DeleteInfr
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteInfrastructuresLocationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31633,6 +33826,13 @@ func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfras
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -31656,6 +33856,16 @@ func ParseFetchInfrastructuresLocationResponse(rsp *http.Response) (*FetchInfras
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchInfrastructuresLocationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31738,6 +33948,13 @@ func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfr
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -31751,6 +33968,16 @@ func ParseUpdateInfrastructuresLocationResponse(rsp *http.Response) (*UpdateInfr
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateInfrastructuresLocationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31805,6 +34032,26 @@ func ParseFetchLocationInfrastructuresResponse(rsp *http.Response) (*FetchLocati
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchLocationInfrastructuresResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31831,6 +34078,26 @@ func ParseFetchOpenAPIDocumentResponse(rsp *http.Response) (*FetchOpenAPIDocumen
 		}
 		response.YAML200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchOpenAPIDocumentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31871,6 +34138,26 @@ func ParseFetchRegistrationTokens0Response(rsp *http.Response) (*FetchRegistrati
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchRegistrationTokens0Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31932,6 +34219,26 @@ func ParseCreateRegistrationToken0Response(rsp *http.Response) (*CreateRegistrat
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateRegistrationToken0Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -31982,6 +34289,26 @@ func ParseDeleteRegistrationTokenResponse(rsp *http.Response) (*DeleteRegistrati
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteRegistrationTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32050,6 +34377,26 @@ func ParseCreateReportResponse(rsp *http.Response) (*CreateReportResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32114,6 +34461,26 @@ func ParseDeleteReportResponse(rsp *http.Response) (*DeleteReportResponse, error
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32171,6 +34538,13 @@ func ParseFetchReportResponse(rsp *http.Response) (*FetchReportResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -32194,6 +34568,16 @@ func ParseFetchReportResponse(rsp *http.Response) (*FetchReportResponse, error) 
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32276,6 +34660,13 @@ func ParseUpdateReportResponse(rsp *http.Response) (*UpdateReportResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -32289,6 +34680,16 @@ func ParseUpdateReportResponse(rsp *http.Response) (*UpdateReportResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32343,6 +34744,26 @@ func ParseFetchStoredReportsResponse(rsp *http.Response) (*FetchStoredReportsRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchStoredReportsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32390,6 +34811,13 @@ func ParseDownloadStoredReportResponse(rsp *http.Response) (*DownloadStoredRepor
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -32410,6 +34838,16 @@ func ParseDownloadStoredReportResponse(rsp *http.Response) (*DownloadStoredRepor
 			headers.ContentLength = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadStoredReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32471,6 +34909,26 @@ func ParseSearchResponse(rsp *http.Response) (*SearchResponse, error) {
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SearchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32525,6 +34983,26 @@ func ParseFetchTenantsBatchResponse(rsp *http.Response) (*FetchTenantsBatchRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantsBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32600,6 +35078,26 @@ func ParseCreateTenantResponse(rsp *http.Response) (*CreateTenantResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateTenantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32654,6 +35152,26 @@ func ParseFetchTenantsApplicationsBatchResponse(rsp *http.Response) (*FetchTenan
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantsApplicationsBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32708,6 +35226,26 @@ func ParseFetchTenantOfferingItemsBatchResponse(rsp *http.Response) (*FetchTenan
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantOfferingItemsBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32762,6 +35300,26 @@ func ParseFetchTenantsUsagesBatchResponse(rsp *http.Response) (*FetchTenantsUsag
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantsUsagesBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32823,6 +35381,26 @@ func ParseUpdateTenantsUsagesResponse(rsp *http.Response) (*UpdateTenantsUsagesR
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantsUsagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32894,6 +35472,26 @@ func ParseDeleteTenantResponse(rsp *http.Response) (*DeleteTenantResponse, error
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteTenantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -32951,6 +35549,13 @@ func ParseFetchTenantResponse(rsp *http.Response) (*FetchTenantResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -32974,6 +35579,16 @@ func ParseFetchTenantResponse(rsp *http.Response) (*FetchTenantResponse, error) 
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchTenantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33063,6 +35678,13 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -33076,6 +35698,16 @@ func ParseUpdateTenantResponse(rsp *http.Response) (*UpdateTenantResponse, error
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33130,6 +35762,26 @@ func ParseFetchAvailableTenantApplicationsResponse(rsp *http.Response) (*FetchAv
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchAvailableTenantApplicationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33194,6 +35846,26 @@ func ParseDisableCustomBrandingResponse(rsp *http.Response) (*DisableCustomBrand
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DisableCustomBrandingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33248,6 +35920,26 @@ func ParseFetchCustomBrandingOptionsResponse(rsp *http.Response) (*FetchCustomBr
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchCustomBrandingOptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33316,6 +36008,26 @@ func ParseEnableCustomBrandingResponse(rsp *http.Response) (*EnableCustomBrandin
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EnableCustomBrandingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33398,6 +36110,26 @@ func ParseModifyCustomBrandingResponse(rsp *http.Response) (*ModifyCustomBrandin
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ModifyCustomBrandingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33445,6 +36177,13 @@ func ParseFetchTenantBrandLogoResponse(rsp *http.Response) (*FetchTenantBrandLog
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -33465,6 +36204,16 @@ func ParseFetchTenantBrandLogoResponse(rsp *http.Response) (*FetchTenantBrandLog
 			headers.ContentLength = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchTenantBrandLogoResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33547,6 +36296,26 @@ func ParseUploadTenantBrandLogoResponse(rsp *http.Response) (*UploadTenantBrandL
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UploadTenantBrandLogoResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33601,6 +36370,26 @@ func ParseFetchTenantChildrenResponse(rsp *http.Response) (*FetchTenantChildrenR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantChildrenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33676,6 +36465,26 @@ func ParseUpdateTenantDefaultIdpIDResponse(rsp *http.Response) (*UpdateTenantDef
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantDefaultIdpIDResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33730,6 +36539,26 @@ func ParsePerformTenantEditionSwitchCheckResponse(rsp *http.Response) (*PerformT
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PerformTenantEditionSwitchCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33798,6 +36627,26 @@ func ParseSwitchTenantEditionResponse(rsp *http.Response) (*SwitchTenantEditionR
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SwitchTenantEditionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33852,6 +36701,26 @@ func ParseFetchTenantInfrastructureLocationsResponse(rsp *http.Response) (*Fetch
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantInfrastructureLocationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33906,6 +36775,26 @@ func ParseFetchTenantMFAStatusResponse(rsp *http.Response) (*FetchTenantMFAStatu
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantMFAStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33967,6 +36856,26 @@ func ParseManageTenantMFAStatusResponse(rsp *http.Response) (*ManageTenantMFASta
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ManageTenantMFAStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34021,6 +36930,26 @@ func ParseFetchTenantOfferingItemsResponse(rsp *http.Response) (*FetchTenantOffe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantOfferingItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34096,6 +37025,26 @@ func ParseSetTenantOfferingItemsResponse(rsp *http.Response) (*SetTenantOffering
 		}
 		response.JSON426 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetTenantOfferingItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34150,6 +37099,26 @@ func ParseFetchOfferingItemsAvailableForTenantChildResponse(rsp *http.Response) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchOfferingItemsAvailableForTenantChildResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34204,6 +37173,26 @@ func ParseFetchTenantOfferingItemsPricesResponse(rsp *http.Response) (*FetchTena
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantOfferingItemsPricesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34279,6 +37268,26 @@ func ParseUpdateTenantOfferingItemsPricesResponse(rsp *http.Response) (*UpdateTe
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantOfferingItemsPricesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34336,6 +37345,13 @@ func ParseFetchTenantPricingSettingsResponse(rsp *http.Response) (*FetchTenantPr
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -34359,6 +37375,16 @@ func ParseFetchTenantPricingSettingsResponse(rsp *http.Response) (*FetchTenantPr
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchTenantPricingSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34441,6 +37467,13 @@ func ParseUpdateTenantPricingSettingsResponse(rsp *http.Response) (*UpdateTenant
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -34454,6 +37487,16 @@ func ParseUpdateTenantPricingSettingsResponse(rsp *http.Response) (*UpdateTenant
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateTenantPricingSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34508,6 +37551,26 @@ func ParseFetchRegistrationTokens1Response(rsp *http.Response) (*FetchRegistrati
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchRegistrationTokens1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34569,6 +37632,26 @@ func ParseCreateRegistrationToken1Response(rsp *http.Response) (*CreateRegistrat
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateRegistrationToken1Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34623,6 +37706,26 @@ func ParseFetchTenantReportsResponse(rsp *http.Response) (*FetchTenantReportsRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantReportsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34680,6 +37783,26 @@ func ParseRestoreDeletedTenantResponse(rsp *http.Response) (*RestoreDeletedTenan
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RestoreDeletedTenantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34734,6 +37857,26 @@ func ParseFetchTenantUsagesResponse(rsp *http.Response) (*FetchTenantUsagesRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantUsagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34788,6 +37931,26 @@ func ParseFetchTenantUsersResponse(rsp *http.Response) (*FetchTenantUsersRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchTenantUsersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34842,6 +38005,26 @@ func ParseFetchUsersBatchResponse(rsp *http.Response) (*FetchUsersBatchResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchUsersBatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34917,6 +38100,26 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34933,6 +38136,29 @@ func ParseActivationPageResponse(rsp *http.Response) (*ActivationPageResponse, e
 	response := &ActivationPageResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ActivationPageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -34983,6 +38209,26 @@ func ParseActivateUserResponse(rsp *http.Response) (*ActivateUserResponse, error
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ActivateUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35033,6 +38279,26 @@ func ParseCheckLoginNameAvailabilityResponse(rsp *http.Response) (*CheckLoginNam
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckLoginNameAvailabilityResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35073,6 +38339,26 @@ func ParseCheckPasswordResponse(rsp *http.Response) (*CheckPasswordResponse, err
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckPasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35106,6 +38392,26 @@ func ParseFetchCurrentUserInfoResponse(rsp *http.Response) (*FetchCurrentUserInf
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchCurrentUserInfoResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35170,6 +38476,26 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35227,6 +38553,13 @@ func ParseFetchUserResponse(rsp *http.Response) (*FetchUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -35250,6 +38583,16 @@ func ParseFetchUserResponse(rsp *http.Response) (*FetchUserResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35332,6 +38675,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -35345,6 +38695,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35399,6 +38759,26 @@ func ParseFetchUserAccessPoliciesResponse(rsp *http.Response) (*FetchUserAccessP
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchUserAccessPoliciesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35474,6 +38854,26 @@ func ParseUpdateUserAccessPoliciesResponse(rsp *http.Response) (*UpdateUserAcces
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateUserAccessPoliciesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35531,6 +38931,26 @@ func ParseManageUserMFAStatusResponse(rsp *http.Response) (*ManageUserMFAStatusR
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ManageUserMFAStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35595,6 +39015,26 @@ func ParseSetUserPasswordResponse(rsp *http.Response) (*SetUserPasswordResponse,
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetUserPasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35652,6 +39092,26 @@ func ParseRestoreDeletedUserResponse(rsp *http.Response) (*RestoreDeletedUserRes
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RestoreDeletedUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35702,6 +39162,26 @@ func ParseSendActivationEmailResponse(rsp *http.Response) (*SendActivationEmailR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SendActivationEmailResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -35756,6 +39236,26 @@ func ParseFetchUserUpsellResponse(rsp *http.Response) (*FetchUserUpsellResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers FetchUserUpsellResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

@@ -474,7 +474,7 @@ func TestStatusAndBody(t *testing.T) {
 
 	t.Run("undocumented status", func(t *testing.T) {
 		err := s.CheckResponse("GET", "/tenants/{tenant_id}", 418, jsonType, tenant)
-		wantOther(t, err, "status 418 is not documented for GET /tenants/{tenant_id} (documented: 200, 304, 400, 401, 403, 404)")
+		wantOther(t, err, "status 418 is not documented for GET /tenants/{tenant_id} (documented: 200, 304, 400, 401, 403, 404, 429)")
 	})
 	t.Run("non-JSON body", func(t *testing.T) {
 		err := s.CheckResponse("GET", "/tenants/{tenant_id}", 200, jsonType, []byte("<html>oops</html>"))

@@ -154,7 +154,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		}); err != nil {
 			return signInError(err, "access_denied")
 		}
-		ch, err := s.MFA.VerifySecondFactor(r.Context(), p.ID, r.PostForm.Get("totp_code"))
+		ch, err := s.checkSecondFactor(w, r, p.ID, r.PostForm.Get("totp_code"))
 		if err != nil {
 			return err
 		}

@@ -237,6 +237,36 @@ func (s *Server) checkSignIn(w http.ResponseWriter, r *http.Request, login strin
 	return nil
 }
 
+// checkSecondFactor verifies the TOTP code of user userID, who signed in
+// with a right password, throttled like the password under a key of the
+// user's own: a wrong code counts as a failed sign-in and a right one clears
+// its pair, while an attempt without a code is neither. The password's
+// success does not reset the code's counter, so knowing the password does
+// not buy unlimited guesses of the code.
+func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, userID, code string) (*tenantd.MFAChallenge, error) {
+	t, addr, now := s.throttle(), s.RemoteIP(r), s.now()
+	key := "totp:" + userID
+	if code != "" {
+		if d := t.wait(key, addr, now); d > 0 {
+			if s.Metrics != nil {
+				s.Metrics.RateLimited("signin")
+			}
+			return nil, throttled(w, d)
+		}
+	}
+	ch, err := s.MFA.VerifySecondFactor(r.Context(), userID, code)
+	switch {
+	case err != nil:
+	case ch == nil:
+		if code != "" {
+			t.succeeded(key, addr, now)
+		}
+	case ch.Error == "invalid_totp":
+		t.failed(key, addr, now)
+	}
+	return ch, err
+}
+
 // signInError is the token endpoint's answer to a refused sign-in: the
 // throttle's 429 as it is, else a 401 with code.
 func signInError(err error, code string) error {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/httpapi"
 )
 
@@ -195,6 +196,65 @@ func TestSignInThrottleClientSecret(t *testing.T) {
 			c.advance(time.Second)
 			if status, _, out := signInFrom(t, e, "203.0.113.1", cc, right); status != 200 {
 				t.Errorf("after the back-off: %d %v", status, out)
+			}
+		})
+	}
+}
+
+// TestSignInThrottleTOTP: wrong TOTP codes after a right password are
+// failed sign-ins too, counted apart from the password's, so that knowing
+// the password buys no unlimited guesses of the code; the user elsewhere
+// still signs in.
+func TestSignInThrottleTOTP(t *testing.T) {
+	const attacker, victim = "203.0.113.9", "198.51.100.9"
+	for _, store := range stores {
+		t.Run(store.name, func(t *testing.T) {
+			t.Parallel()
+			e := store.env(t)
+			throttledEnv(t, e, httpapi.SignInLimits{})
+			e.json("PUT", "/api/2/tenants/{customerA}/mfa/status", "padminA", `{"enabled":true}`, 200)
+			withCode := func(code string) url.Values {
+				f := password("cadmin", "right-password-1")
+				f.Set("totp_code", code)
+				return f
+			}
+			status, _, out := signInFrom(t, e, victim, password("cadmin", "right-password-1"), "")
+			secret, _ := out["totp_secret"].(string)
+			if status != 401 || secret == "" {
+				t.Fatalf("sign-in that must enrol: %d %v", status, out)
+			}
+			code := func(at time.Time) string {
+				c, err := auth.TOTPCode(secret, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			if status, _, out := signInFrom(t, e, victim, withCode(code(time.Now())), ""); status != 200 {
+				t.Fatalf("enrolment with the code: %d %v", status, out)
+			}
+
+			right := code(time.Now().Add(30 * time.Second))
+			wrong := "000000"
+			if wrong == right {
+				wrong = "111111"
+			}
+			for i := range 5 {
+				if status, _, out := signInFrom(t, e, attacker, withCode(wrong), ""); status != 401 || out["error"] != "invalid_totp" {
+					t.Fatalf("wrong code %d: %d %v", i+1, status, out)
+				}
+			}
+			// Held back: even the right code is not checked (and so not
+			// used up).
+			status, retry, out := signInFrom(t, e, attacker, withCode(right), "")
+			if status != 429 || retry == "" || out["error"] != "temporarily_unavailable" {
+				t.Fatalf("after 5 wrong codes: %d, Retry-After %q, %v", status, retry, out)
+			}
+			if status, _, out := signInFrom(t, e, victim, withCode(right), ""); status != 200 {
+				t.Errorf("the user from its own address: %d %v", status, out)
+			}
+			if status, _, _ := signInFrom(t, e, attacker, withCode(wrong), ""); status != 429 {
+				t.Errorf("the attacker after the user's sign-in: %d, want 429", status)
 			}
 		})
 	}

@@ -163,18 +163,30 @@ func (db *DB) ConsumeVerifyToken(ctx context.Context, token string) (*tenantd.Pr
 		p       *tenantd.Principal
 		expires time.Time
 	}
-	r, err := write(ctx, db, func(tx *Tx) (result, error) {
+	// The lookup is a read: most tokens introspected are access tokens or
+	// garbage, and they must not take the write lock.
+	find := func(tx *Tx) (string, error) {
 		var userID string
 		err := tx.queryRow(ctx, "SELECT user_id FROM one_time_tokens WHERE token_hash = ? AND purpose = ?",
 			secretHash(token), tenantd.OTTVerify).Scan(&userID)
 		if err == sql.ErrNoRows {
-			return result{}, unauthorized("the token is unknown or used")
+			return "", unauthorized("the token is unknown or used")
 		}
 		if err != nil {
-			return result{}, fmt.Errorf("find one-time token: %w", classify(err))
+			return "", fmt.Errorf("find one-time token: %w", classify(err))
 		}
 		if _, err := readableUser(ctx, tx, p, userID, false); err != nil {
-			return result{}, unauthorized("the token is unknown or used")
+			return "", unauthorized("the token is unknown or used")
+		}
+		return userID, nil
+	}
+	if _, err := read(ctx, db, find); err != nil {
+		return nil, time.Time{}, err
+	}
+	r, err := write(ctx, db, func(tx *Tx) (result, error) {
+		userID, err := find(tx)
+		if err != nil {
+			return result{}, err
 		}
 		_, expires, err := consumeOneTimeToken(ctx, tx, tenantd.OTTVerify, token)
 		if err != nil {
